@@ -1,0 +1,33 @@
+"""Kokeilu: the application factory."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from core.config import check_config, load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Kokeilu application; `config` overrides settings read from the environment."""
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config.update(load_config())
+    app.config.update(config or {})
+    app.config.setdefault("MAIL_SUPPRESS_SEND", not app.config.get("MAIL_SERVER"))
+    check_config(app.config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    from core import init_core
+
+    init_core(app)
+
+    import auth
+
+    auth.init_app(app)
+
+    from scripts.demo import register_demo_cli
+
+    register_demo_cli(app)
+    return app

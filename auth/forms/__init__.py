@@ -1,0 +1,1 @@
+"""Forms of the accounts package, one module per area."""

@@ -1,0 +1,1 @@
+"""Account operations, one module per area. They flush, never commit."""

@@ -1,0 +1,1 @@
+"""Accounts pages: account (being written)."""

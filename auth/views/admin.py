@@ -1,0 +1,1 @@
+"""Accounts pages: admin (being written)."""

@@ -1,0 +1,1 @@
+"""Accounts pages: registration (being written)."""

@@ -1,0 +1,72 @@
+"""Pages of the shared kernel: home, language switch, accessibility statement and feedback."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import text
+
+from core.extensions import db
+from core.feedback import submit_feedback
+from core.forms import AccessibilityFeedbackForm, LanguageForm
+from core.i18n import current_language
+
+bp = Blueprint("core", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A local path to return to; anything pointing off-site becomes default."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@bp.get("/")
+def index():
+    """The front page."""
+    return render_template("core/index.html")
+
+
+@bp.post("/language")
+def set_language():
+    """Remember the chosen language for this browser and, when logged in, for the account."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("Choose one of the languages offered."))
+    session["lang"] = form.lang.data
+    if current_user.is_authenticated:
+        current_user.locale = form.lang.data
+        db.session.commit()
+    return redirect(safe_next(form.next.data, url_for("core.index")))
+
+
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement required by the Act on the Provision of Digital Services."""
+    return render_template("core/accessibility.html")
+
+
+@bp.route("/accessibility/feedback", methods=["GET", "POST"])
+def accessibility_feedback():
+    """Report an accessibility problem."""
+    form = AccessibilityFeedbackForm(page=request.args.get("page", ""))
+    if form.validate_on_submit():
+        submit_feedback(form.page.data, form.description.data, form.name.data, form.email.data,
+                        current_language())
+        db.session.commit()
+        flash(_("Thank you. Your feedback was sent to the accessibility contact."), "success")
+        return redirect(url_for("core.accessibility"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("core/accessibility_feedback.html", form=form), status
+
+
+@bp.get("/healthz")
+def health():
+    """For load balancers: the app answers and reaches its database."""
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")

@@ -1,0 +1,108 @@
+"""The pages of the shared kernel: front page, languages, errors, accessibility statement and feedback."""
+import pytest
+
+from core.feedback import AccessibilityFeedback
+
+
+@pytest.mark.parametrize("lang, heading", [
+    ("fi", "Kuuden kaupungin haasteet ja kokeilut"),
+    ("sv", "Sex städers utmaningar och pilotprojekt"),
+    ("en", "Challenges and pilots of the six cities"),
+])
+def test_home_page_speaks_the_browser_language(client, lang, heading):
+    response = client.get("/", headers={"Accept-Language": lang})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'<html lang="{lang}">' in html
+    assert heading in html
+
+
+def test_language_choice_is_remembered_over_the_browser_language(client):
+    response = client.post("/language", data={"lang": "sv", "next": "/accessibility"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/accessibility"
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="sv">' in html
+
+
+def test_language_choice_is_saved_on_the_account(client, db, login_as):
+    user = login_as("user", locale="en")
+    client.post("/language", data={"lang": "fi"})
+    db.session.refresh(user)
+    assert user.locale == "fi"
+    assert '<html lang="fi">' in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_unknown_language_is_refused_with_a_message(client):
+    response = client.post("/language", data={"lang": "de"}, headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "Choose one of the languages offered." in response.get_data(as_text=True)
+
+
+def test_language_switch_never_redirects_off_site(client):
+    response = client.post("/language", data={"lang": "en", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("fi", "Sivua ei löytynyt"), ("sv", "Sidan hittades inte"), ("en", "Page not found")])
+def test_not_found_page_is_translated(client, lang, text):
+    response = client.get("/no-such-page", headers={"Accept-Language": lang})
+    assert response.status_code == 404
+    assert text in response.get_data(as_text=True)
+
+
+def test_forbidden_and_server_error_pages_are_translated(app, client):
+    @app.get("/_boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/_boom", headers={"Accept-Language": "sv"})
+    assert response.status_code == 500
+    assert "Något gick fel hos oss" in response.get_data(as_text=True)
+    assert "RuntimeError" not in response.get_data(as_text=True)
+
+
+def test_missing_csrf_token_gets_a_clear_400(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/language", data={"lang": "en"}, headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "The form had expired" in response.get_data(as_text=True)
+
+
+def test_accessibility_statement_links_to_feedback(client):
+    html = client.get("/accessibility", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Act on the Provision of Digital Services" in html
+    assert 'href="/accessibility/feedback"' in html
+
+
+def test_accessibility_feedback_is_stored_and_emailed(client, db, outbox):
+    response = client.post("/accessibility/feedback", data={
+        "page": "/", "description": "The menu cannot be reached by keyboard.",
+        "email": "reporter@example.org"}, headers={"Accept-Language": "en"})
+    assert response.status_code == 302
+    feedback = db.session.scalars(db.select(AccessibilityFeedback)).one()
+    assert feedback.description == "The menu cannot be reached by keyboard."
+    assert sorted(m.recipients[0] for m in outbox) == ["reporter@example.org", "saavutettavuus@kokeilu.invalid"]
+
+
+def test_accessibility_feedback_without_description_is_refused_next_to_the_field(client, db, outbox):
+    response = client.post("/accessibility/feedback", data={"description": " ", "email": "not-an-email"},
+                           headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="description-error"' in html and "Describe the problem you ran into." in html
+    assert 'id="email-error"' in html and "Enter a valid email address." in html
+    assert db.session.scalars(db.select(AccessibilityFeedback)).all() == []
+    assert outbox == []
+
+
+def test_every_page_has_security_headers(client):
+    response = client.get("/")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_health_check_reaches_the_database(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
