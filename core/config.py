@@ -76,7 +76,7 @@ def load_config() -> dict[str, Any]:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "DEMO_DATA": _flag("KOKEILU_DEMO_DATA"),
+        "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
     }
 

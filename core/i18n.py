@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,6 +22,8 @@ def supported(code: str | None) -> bool:
 
 def select_locale() -> str:
     """The user's saved choice, then this browser's choice, then the browser's languages."""
+    if not has_request_context():  # jobs and commands choose with force_locale()
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if current_user and current_user.is_authenticated and supported(user_locale):
         return user_locale

@@ -61,11 +61,18 @@ def enqueue(func: Callable[..., Any], *args: Any) -> None:
             log.exception("in-process job %s failed", getattr(func, "__name__", func))
 
 
+def _in_transaction(session: Session) -> Session:
+    """Begin the session's transaction if needed, so a later rollback is seen and drops the jobs."""
+    if not session.in_transaction():
+        session.begin()
+    return session
+
+
 def enqueue_after_commit(func: Callable[..., Any], *args: Any, session: Session | None = None) -> None:
     """Queue func(*args) once the current transaction commits; forget it on rollback."""
     from core.extensions import db
 
-    session = session or db.session()
+    session = _in_transaction(session or db.session())
     session.info.setdefault(PENDING_KEY, []).append((func, args))
 
 
@@ -74,7 +81,7 @@ def enqueue_batch_after_commit(func: Callable[[list[Any]], Any], item: Any,
     """Collect item; after commit, run func once with every item the transaction collected."""
     from core.extensions import db
 
-    session = session or db.session()
+    session = _in_transaction(session or db.session())
     session.info.setdefault(BATCH_KEY, {}).setdefault(func, []).append(item)
 
 

@@ -6,16 +6,20 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from core.extensions import db
-from core.settings import DEMO_MARKER, set_setting
+from core.settings import DEMO_MARKER, get_setting, set_setting
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
 
 @demo_cli.command("load")
-def load_command() -> None:
-    """Load the demo organisations, accounts and content; adds nothing twice."""
+@click.option("--again", is_flag=True, help="Add what is missing even if demo data was loaded before.")
+def load_command(again: bool) -> None:
+    """Load the demo organisations, accounts and content on first run; adds nothing twice."""
     from auth import demo as auth_demo
 
+    if get_setting(DEMO_MARKER) and not again:
+        click.echo("Demo data was loaded before; nothing to do.")
+        return
     auth_demo.load()
     set_setting(DEMO_MARKER, True)
     db.session.commit()

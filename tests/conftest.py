@@ -93,6 +93,7 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "MAIL_SUPPRESS_SEND": True,
         "SERVER_NAME": None,
         "BASE_URL": "http://localhost",
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",  # Argon2 at full strength would dominate test time
     }
     config.update(overrides)
     return config

@@ -1,0 +1,48 @@
+# Kokeilu: `make run` serves the app with demo data, `make test` runs the whole suite.
+# Both work on a fresh Debian machine as root; they install what they need.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+export FLASK_APP := app
+
+.PHONY: run test install install-dev translations extract-messages bench clean
+
+$(VENV)/.runtime: requirements.txt
+	scripts/ensure-python.sh
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel compile -d translations 
+
+# Re-extract the source strings and merge them into the fi/sv/en catalogues.
+extract-messages: $(VENV)/.runtime
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header --ignore-dirs=".venv tests migrations" -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-location \
+		--omit-header --ignore-obsolete
+
+run: install translations
+	mkdir -p var
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	scripts/run.sh
+
+test: install-dev translations
+	scripts/test.sh
+
+bench: install-dev translations
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,38 @@
+"""Data generator for the benchmarks: the six cities, companies and many users with roles."""
+from __future__ import annotations
+
+from auth.demo import ensure_cities
+from auth.models import Membership, Organisation, OrgKind, Role, User
+from core.extensions import db
+
+
+def _business_id(n: int) -> str:
+    """A valid Finnish business ID for the n-th generated company."""
+    for k in range(10):  # n*10+k never collides with another n's range
+        digits = f"{1_000_000 + n * 10 + k:07d}"
+        remainder = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2))) % 11
+        if remainder != 1:
+            return f"{digits}-{0 if remainder == 0 else 11 - remainder}"
+    raise ValueError(n)
+
+
+def generate(users: int) -> int:
+    """Create `users` users spread over cities and companies; returns a platform admin's id."""
+    cities = list(ensure_cities().values())
+    companies = [Organisation(kind=OrgKind.COMPANY.value, slug=f"bench-company-{n}",
+                              name=f"Bench Company {n} Oy", business_id=_business_id(n))
+                 for n in range(max(1, users // 10))]
+    db.session.add_all(companies)
+    admin = User(email="bench-admin@example.org", name="Bench Admin", is_platform_admin=True,
+                 password_hash=None, locale="en")
+    db.session.add(admin)
+    for n in range(users):
+        user = User(email=f"user{n}@bench.example.org", name=f"Bench User {n}", password_hash=None,
+                    locale="fi")
+        if n % 3 == 0:
+            org, role = cities[n % len(cities)], Role.OFFICER.value
+        else:
+            org, role = companies[n % len(companies)], Role.MEMBER.value
+        db.session.add_all([user, Membership(user=user, organisation=org, role=role)])
+    db.session.commit()
+    return admin.id
