@@ -11,6 +11,7 @@ def init_core(app: Flask) -> None:
     from core.cli import register_cli
     from core.errors import register_error_handlers
     from core.i18n import init_i18n, select_locale
+    from core.markdown import render_markdown
     from core.views import bp
 
     ext.db.init_app(app)
@@ -24,6 +25,7 @@ def init_core(app: Flask) -> None:
     ext.limiter.init_app(app)
     init_i18n(app)
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_filter(render_markdown, "markdown")
     register_error_handlers(app)
     register_cli(app)
     app.register_blueprint(bp)
