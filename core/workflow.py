@@ -77,6 +77,7 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     comment_required: bool = False
     style: str = "primary"
+    effect: Callable[[Any, Any], None] | None = None  # records facts of the move, e.g. a timestamp
 
     def blocked_reason(self, obj: Any, user: Any) -> Any:
         """The first guard's reason for refusing, or None when all pass."""
@@ -189,6 +190,8 @@ class Workflow:
         t = self.check(obj, action, user, comment=comment, seen_state=seen_state)
         source = obj.state
         obj.state = t.target
+        if t.effect is not None:
+            t.effect(obj, user)
         try:
             db.session.flush()
         except StaleDataError as exc:  # another request moved it first (version column)

@@ -41,7 +41,8 @@ TRANSITIONS = [
     Transition("submit", ("draft",), "review", frozenset({"author"}), "Submit", guards=(needs_title,)),
     Transition("approve", ("review",), "published", frozenset({"approver"}), "Approve", guards=(not_own,)),
     Transition("reject", ("review",), "draft", frozenset({"approver"}), "Reject", comment_required=True),
-    Transition("archive", ("published",), "archived", frozenset({SYSTEM}), "Archive"),
+    Transition("archive", ("published",), "archived", frozenset({SYSTEM}), "Archive",
+               effect=lambda obj, user: setattr(obj, "archived_by_system", user is None)),
     Transition("cancel", ("draft", "review"), "cancelled", frozenset({"author", "approver"}), "Cancel",
                comment_required=True),
 ]
@@ -163,6 +164,12 @@ def test_notify_hook_runs_inside_apply_and_its_jobs_wait_for_commit(db):
     assert ran == []
     db.session.commit()
     assert ran == [("archive", entries(db)[0].id)]
+
+
+def test_effect_records_facts_of_the_move(db):
+    sample = Sample(state="published")
+    make_workflow().apply(sample, "archive", None)
+    assert sample.archived_by_system is True
 
 
 def test_rolled_back_transition_leaves_no_audit_row_and_sends_nothing(db):

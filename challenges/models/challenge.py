@@ -1,0 +1,330 @@
+"""A city's challenge: the need, where it can be piloted, the money, the dates and the criteria."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from auth.models import Organisation, User
+from core.extensions import db
+from core.models import utcnow
+
+
+def _values(enum_cls: type[enum.Enum]) -> str:
+    """A SQL list of an enum's values, for CHECK constraints."""
+    return ", ".join(f"'{member.value}'" for member in enum_cls)
+
+
+class ChallengeState(str, enum.Enum):
+    """Where a challenge is in its lifecycle (DESIGN.md section 2)."""
+
+    DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    MARKET_DIALOGUE = "market_dialogue"
+    OPEN = "open"
+    CLOSED = "closed"
+    EVALUATION = "evaluation"
+    AWARDED = "awarded"
+    UNSUCCESSFUL = "unsuccessful"
+    PILOTING = "piloting"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+STATE_LABELS = {
+    ChallengeState.DRAFT: _l("Draft"),
+    ChallengeState.AWAITING_APPROVAL: _l("Awaiting approval"),
+    ChallengeState.APPROVED: _l("Approved"),
+    ChallengeState.MARKET_DIALOGUE: _l("Market dialogue"),
+    ChallengeState.OPEN: _l("Open for proposals"),
+    ChallengeState.CLOSED: _l("Closed"),
+    ChallengeState.EVALUATION: _l("Evaluation"),
+    ChallengeState.AWARDED: _l("Awarded"),
+    ChallengeState.UNSUCCESSFUL: _l("Unsuccessful"),
+    ChallengeState.PILOTING: _l("Piloting"),
+    ChallengeState.COMPLETED: _l("Completed"),
+    ChallengeState.CANCELLED: _l("Cancelled"),
+}
+
+# States in which the public sees a challenge (a cancelled one only if it was ever published).
+PUBLIC_STATES = tuple(s.value for s in ChallengeState
+                      if s not in (ChallengeState.DRAFT, ChallengeState.AWAITING_APPROVAL))
+
+
+class PilotKind(str, enum.Enum):
+    """Whether the city pays for pilots (and may procure) or co-develops for free."""
+
+    PAID = "paid"
+    CO_DEVELOPMENT = "co_development"
+
+
+PILOT_KIND_LABELS = {PilotKind.PAID: _l("Paid pilot"),
+                     PilotKind.CO_DEVELOPMENT: _l("Free co-development (no payment, no procurement)")}
+
+
+class Compensation(str, enum.Enum):
+    """How the pilot price is set."""
+
+    FIXED = "fixed"
+    PRICE_SCORED = "price_scored"
+
+
+COMPENSATION_LABELS = {Compensation.FIXED: _l("Fixed compensation"),
+                       Compensation.PRICE_SCORED: _l("Price is scored")}
+
+
+class SiteKind(str, enum.Enum):
+    """The kind of real setting a pilot runs in."""
+
+    SCHOOL = "school"
+    DAYCARE = "daycare"
+    LIBRARY = "library"
+    STREET = "street"
+    PARK = "park"
+    SPORTS = "sports"
+    HEALTH = "health"
+    OFFICE = "office"
+    OTHER = "other"
+
+
+SITE_KIND_LABELS = {
+    SiteKind.SCHOOL: _l("School"), SiteKind.DAYCARE: _l("Daycare centre"), SiteKind.LIBRARY: _l("Library"),
+    SiteKind.STREET: _l("Street"), SiteKind.PARK: _l("Park"), SiteKind.SPORTS: _l("Sports facility"),
+    SiteKind.HEALTH: _l("Health or social services unit"), SiteKind.OFFICE: _l("Office"),
+    SiteKind.OTHER: _l("Other"),
+}
+
+challenge_themes = Table(
+    "challenge_themes", db.metadata,
+    Column("challenge_id", ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id"), primary_key=True),
+)
+
+
+class Theme(db.Model):
+    """A subject area used to filter the catalogue and to subscribe (e.g. learning, climate)."""
+
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name_fi: Mapped[str] = mapped_column(String(100))
+    name_sv: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+
+    @property
+    def name(self) -> str:
+        """The theme's name in the reader's language."""
+        return getattr(self, f"name_{get_locale() or 'fi'}", None) or self.name_fi
+
+
+class Challenge(db.Model):
+    """A need a city opens to companies; moved through its lifecycle only by the workflow engine."""
+
+    __tablename__ = "challenges"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_values(ChallengeState)})", name="state"),
+        CheckConstraint(f"pilot_kind IN ({_values(PilotKind)})", name="pilot_kind"),
+        CheckConstraint(f"compensation IN ({_values(Compensation)})", name="compensation"),
+        CheckConstraint("language IN ('fi', 'sv', 'en')", name="language"),
+        CheckConstraint("max_per_pilot IS NULL OR max_per_pilot >= 0", name="max_per_pilot"),
+        CheckConstraint("total_budget IS NULL OR total_budget >= 0", name="total_budget"),
+        CheckConstraint("pilot_count IS NULL OR pilot_count >= 1", name="pilot_count"),
+        # Criteria are locked exactly when the call has been opened.
+        CheckConstraint("state NOT IN ('open', 'closed', 'evaluation', 'awarded', 'unsuccessful', "
+                        "'piloting', 'completed') OR criteria_locked_at IS NOT NULL", name="criteria_locked"),
+        Index("ix_challenges_state_deadline", "state", "proposals_close_at"),
+        Index("ix_challenges_city_state", "city_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    workflow: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32), default=ChallengeState.DRAFT.value)
+    state_version: Mapped[int] = mapped_column(default=1)
+    pilot_kind: Mapped[str] = mapped_column(String(32), default=PilotKind.PAID.value)
+    language: Mapped[str] = mapped_column(String(2), default="fi")
+    title_fi: Mapped[str] = mapped_column(String(200))
+    title_sv: Mapped[str | None] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    summary_fi: Mapped[str] = mapped_column(Text)
+    summary_sv: Mapped[str | None] = mapped_column(Text)
+    summary_en: Mapped[str | None] = mapped_column(Text)
+    problem: Mapped[str | None] = mapped_column(Text)
+    end_users: Mapped[str | None] = mapped_column(Text)
+    # What the city offers the pilots.
+    offers_site_access: Mapped[bool] = mapped_column(default=True)
+    offers_facilitation: Mapped[bool] = mapped_column(default=False)
+    offers_data: Mapped[bool] = mapped_column(default=False)
+    offers_compensation: Mapped[bool] = mapped_column(default=False)
+    offer_details: Mapped[str | None] = mapped_column(Text)
+    # Budget, euros VAT 0.
+    max_per_pilot: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    total_budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    pilot_count: Mapped[int | None]
+    compensation: Mapped[str] = mapped_column(String(32), default=Compensation.FIXED.value)
+    # Schedule (UTC; entered and shown in Europe/Helsinki).
+    dialogue_starts_at: Mapped[datetime | None]
+    dialogue_ends_at: Mapped[datetime | None]
+    questions_close_at: Mapped[datetime | None]
+    proposals_close_at: Mapped[datetime | None]
+    selection_on: Mapped[date | None]
+    pilot_starts_on: Mapped[date | None]
+    pilot_ends_on: Mapped[date | None]
+    # Contract terms summary.
+    ipr_terms: Mapped[str | None] = mapped_column(Text)
+    reporting_duties: Mapped[str | None] = mapped_column(Text)
+    personal_data_allowed: Mapped[bool] = mapped_column(default=False)
+    # Dialogue outcome.
+    dialogue_summary: Mapped[str | None] = mapped_column(Text)
+    dialogue_changes: Mapped[str | None] = mapped_column(Text)
+    dialogue_summary_published_at: Mapped[datetime | None]
+    rfi_synthesis: Mapped[str | None] = mapped_column(Text)
+    rfi_synthesis_published_at: Mapped[datetime | None]
+    # Facts the engine and services record.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    opened_at: Mapped[datetime | None] = mapped_column(index=True)
+    criteria_locked_at: Mapped[datetime | None]
+    search_document: Mapped[str] = mapped_column(Text, default="")
+
+    __mapper_args__ = {"version_id_col": state_version}
+
+    city: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    created_by: Mapped[User] = relationship(lazy="raise_on_sql")
+    themes: Mapped[list[Theme]] = relationship(secondary=challenge_themes, lazy="selectin", order_by=Theme.slug)
+    sites: Mapped[list["PilotSite"]] = relationship(back_populates="challenge", lazy="selectin",
+                                                    cascade="all, delete-orphan", order_by="PilotSite.id")
+    criteria: Mapped[list["Criterion"]] = relationship(back_populates="challenge", lazy="selectin",
+                                                       cascade="all, delete-orphan",
+                                                       order_by="Criterion.position")
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="challenge", lazy="raise_on_sql",
+                                                           cascade="all, delete-orphan",
+                                                           order_by="Attachment.id")
+
+    def localized(self, field: str) -> str | None:
+        """A translated text field in the reader's language, falling back to Finnish."""
+        return getattr(self, f"{field}_{get_locale() or 'fi'}", None) or getattr(self, f"{field}_fi")
+
+    @property
+    def title(self) -> str:
+        """The title in the reader's language."""
+        return self.localized("title")
+
+    @property
+    def summary(self) -> str:
+        """The summary in the reader's language."""
+        return self.localized("summary")
+
+    @property
+    def state_label(self):
+        """The translated state."""
+        return STATE_LABELS[ChallengeState(self.state)]
+
+    @property
+    def is_public(self) -> bool:
+        """True when the public may see this challenge."""
+        return self.state in PUBLIC_STATES and self.published_at is not None
+
+    @property
+    def has_dialogue(self) -> bool:
+        """True when this challenge's workflow includes a market dialogue."""
+        return self.workflow.endswith("with_dialogue")
+
+    @property
+    def criteria_locked(self) -> bool:
+        """Criteria and weights cannot change once the call has opened."""
+        return self.criteria_locked_at is not None
+
+    @property
+    def weight_total(self) -> int:
+        """The sum of the criteria weights (must be 100 to publish)."""
+        return sum(c.weight for c in self.criteria)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PilotSite(db.Model):
+    """A real setting where a pilot can run, with its host contact."""
+
+    __tablename__ = "pilot_sites"
+    __table_args__ = (CheckConstraint(f"kind IN ({_values(SiteKind)})", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(300))
+    host_name: Mapped[str | None] = mapped_column(String(200))
+    host_email: Mapped[str | None] = mapped_column(String(254))
+
+    challenge: Mapped[Challenge] = relationship(back_populates="sites")
+
+    @property
+    def kind_label(self):
+        """The translated kind of site."""
+        return SITE_KIND_LABELS[SiteKind(self.kind)]
+
+
+class Criterion(db.Model):
+    """An evaluation criterion with its weight, anchored 0-5 scale and optional minimum score."""
+
+    __tablename__ = "criteria"
+    __table_args__ = (
+        CheckConstraint("weight BETWEEN 1 AND 100", name="weight"),
+        CheckConstraint("min_score IS NULL OR min_score BETWEEN 0 AND 5", name="min_score"),
+        UniqueConstraint("challenge_id", "position", name="uq_criteria_challenge_position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    weight: Mapped[int]
+    min_score: Mapped[int | None]
+    # Six anchored descriptions, for scores 0 to 5.
+    scale: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    challenge: Mapped[Challenge] = relationship(back_populates="criteria")
+
+
+class CriteriaTemplate(db.Model):
+    """A city's default criteria set that new challenges start from."""
+
+    __tablename__ = "criteria_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), unique=True)
+    # [{"name", "description", "weight", "min_score", "scale": [6 strings]}]
+    items: Mapped[list[dict]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Attachment(db.Model):
+    """A file attached to a challenge, stored under a random name outside static/."""
+
+    __tablename__ = "challenge_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    challenge: Mapped[Challenge] = relationship(back_populates="attachments")

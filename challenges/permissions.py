@@ -1,0 +1,93 @@
+"""What each user is to a challenge, and the scoped queries every challenge list goes through."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+
+from auth.models import Role
+from auth.permissions import (PLATFORM_ADMIN, is_platform_admin, org_roles, organisation_ids,
+                              register_roles)
+from challenges.models import PUBLIC_STATES, Challenge, ChallengeState
+
+CITY_STAFF_ROLES = (Role.CITY_ADMIN, Role.OFFICER, Role.DECISION_MAKER)
+COMPANY = "company"
+PUBLIC = "public"
+_CITY_ROLE_NAMES = {Role.CITY_ADMIN.value: "city_admin", Role.OFFICER.value: "officer",
+                    Role.DECISION_MAKER.value: "decision_maker"}
+
+
+@register_roles
+def _challenge_roles(challenge: Challenge, user: Any) -> set[str]:
+    """City roles in the owning city, platform admin, company, and public when it is published."""
+    roles = {_CITY_ROLE_NAMES[r] for r in org_roles(user, challenge.city_id) if r in _CITY_ROLE_NAMES}
+    if is_platform_admin(user):
+        roles.add(PLATFORM_ADMIN)
+    if organisation_ids(user, [Role.OWNER, Role.MEMBER]):
+        roles.add(COMPANY)
+    if challenge.is_public:
+        roles.add(PUBLIC)
+    return roles
+
+
+def company_ids(user: Any) -> set[int]:
+    """The companies (and other bodies) a user acts for as owner or member."""
+    return organisation_ids(user, [Role.OWNER, Role.MEMBER])
+
+
+def staff_city_ids(user: Any) -> set[int]:
+    """Cities where the user works on challenges (admin, officer or decision maker)."""
+    return organisation_ids(user, CITY_STAFF_ROLES)
+
+
+def is_city_staff(user: Any, challenge: Challenge) -> bool:
+    """True for the owning city's admins, officers and decision makers."""
+    return challenge.city_id in staff_city_ids(user)
+
+
+def can_view(user: Any, challenge: Challenge) -> bool:
+    """The public sees published challenges; the owning city and platform admins see all."""
+    return challenge.is_public or is_city_staff(user, challenge) or is_platform_admin(user)
+
+
+def can_create_challenge(user: Any) -> bool:
+    """Officers create challenges for their city."""
+    return bool(organisation_ids(user, [Role.OFFICER]))
+
+
+def can_edit(user: Any, challenge: Challenge) -> bool:
+    """The owning city's officers edit a challenge until it is awarded or cancelled."""
+    editable = challenge.state in (ChallengeState.DRAFT.value, ChallengeState.AWAITING_APPROVAL.value,
+                                   ChallengeState.APPROVED.value, ChallengeState.MARKET_DIALOGUE.value,
+                                   ChallengeState.OPEN.value)
+    return editable and "officer" in _challenge_roles(challenge, user)
+
+
+def can_edit_criteria(user: Any, challenge: Challenge) -> bool:
+    """Criteria and weights change only before the call opens (procurement law)."""
+    return can_edit(user, challenge) and not challenge.criteria_locked
+
+
+def can_act_for_company(user: Any) -> bool:
+    """A verified member of a company may follow, register, ask and book."""
+    return bool(company_ids(user))
+
+
+def public_challenges() -> Select:
+    """Published challenges of every city, for the public catalogue."""
+    return select(Challenge).where(Challenge.state.in_(PUBLIC_STATES), Challenge.published_at.is_not(None))
+
+
+def visible_challenges(user: Any) -> Select:
+    """Everything the user may open: the public ones, plus all of their own cities' (all for platform admins)."""
+    if is_platform_admin(user):
+        return select(Challenge)
+    public = and_(Challenge.state.in_(PUBLIC_STATES), Challenge.published_at.is_not(None))
+    return select(Challenge).where(or_(public, Challenge.city_id.in_(staff_city_ids(user))))
+
+
+def managed_challenges(user: Any) -> Select:
+    """The challenges of the cities the user works for (all for platform admins), for staff lists."""
+    if is_platform_admin(user):
+        return select(Challenge)
+    return select(Challenge).where(Challenge.city_id.in_(staff_city_ids(user)))
