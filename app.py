@@ -16,6 +16,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     app.config.setdefault("MAIL_SUPPRESS_SEND", not app.config.get("MAIL_SERVER"))
     check_config(app.config)
+    if app.config.get("JINJA_BYTECODE_CACHE") is not None:  # tests share compiled templates across apps
+        app.jinja_options = {**app.jinja_options, "bytecode_cache": app.config["JINJA_BYTECODE_CACHE"]}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
@@ -24,8 +26,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_core(app)
 
     import auth
+    import challenges
 
-    auth.init_app(app)
+    for package in (auth, challenges):
+        package.init_app(app)
 
     from scripts.demo import register_demo_cli
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import itertools
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import FileSystemBytecodeCache
 
 from app import create_app
 from auth.models import Organisation, OrgKind, Role, User
@@ -79,6 +81,9 @@ def fresh_database_url(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -
     return make
 
 
+_TEMPLATE_CACHE = FileSystemBytecodeCache(tempfile.mkdtemp(prefix="kokeilu-jinja-"))
+
+
 def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     """Settings for an app under test."""
     config = {
@@ -93,7 +98,8 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "MAIL_SUPPRESS_SEND": True,
         "SERVER_NAME": None,
         "BASE_URL": "http://localhost",
-        "PASSWORD_HASH_PROFILE": "CHEAPEST",  # Argon2 at full strength would dominate test time
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "JINJA_BYTECODE_CACHE": _TEMPLATE_CACHE,  # Argon2 at full strength would dominate test time
     }
     config.update(overrides)
     return config
@@ -110,15 +116,27 @@ def database_url(fresh_database_url: Callable[[str], str]) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def _session_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """One app per test session: building the URL map and templates per test would dominate the run."""
+    return create_app(test_config(database_url, UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads"))))
+
+
 @pytest.fixture
-def app(database_url: str, tmp_path) -> Iterator[Flask]:
-    """A fresh app on the session database, inside an app context; tables emptied afterwards."""
-    app = create_app(test_config(database_url, UPLOAD_DIR=str(tmp_path / "uploads")))
-    with app.app_context():
-        yield app
+def app(_session_app: Flask) -> Iterator[Flask]:
+    """The app inside an app context; settings, extension state and tables are restored afterwards."""
+    from core.extensions import limiter
+
+    config, extensions = dict(_session_app.config), dict(_session_app.extensions)
+    limiter.reset()
+    with _session_app.app_context():
+        yield _session_app
         _db.session.remove()
         _empty_tables()
-        _db.engine.dispose()
+    _session_app.config.clear()
+    _session_app.config.update(config)
+    _session_app.extensions.clear()
+    _session_app.extensions.update(extensions)
 
 
 def _empty_tables() -> None:

@@ -52,13 +52,13 @@ def test_not_found_page_is_translated(client, lang, text):
     assert text in response.get_data(as_text=True)
 
 
-def test_forbidden_and_server_error_pages_are_translated(app, client):
-    @app.get("/_boom")
+def test_server_error_page_is_translated_and_hides_the_traceback(app, client, monkeypatch):
     def boom():
         raise RuntimeError("boom")
 
+    monkeypatch.setitem(app.view_functions, "core.health", boom)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = client.get("/_boom", headers={"Accept-Language": "sv"})
+    response = client.get("/healthz", headers={"Accept-Language": "sv"})
     assert response.status_code == 500
     assert "Något gick fel hos oss" in response.get_data(as_text=True)
     assert "RuntimeError" not in response.get_data(as_text=True)

@@ -1,0 +1,31 @@
+"""Forms for inviting people to a city and for accepting an invitation."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from auth.forms.registration import (email_field, password_confirm_field, password_field, strip_text,
+                                     terms_field)
+from auth.models import INVITABLE_CITY_ROLES, ROLE_LABELS
+from core.i18n import LANGUAGE_NAMES
+
+
+class InvitationForm(FlaskForm):
+    """A city admin invites a person by email to one of the city's roles."""
+
+    email = email_field(_l("Email address of the person to invite"))
+    name = StringField(_l("Name (optional)"), filters=[strip_text], validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in INVITABLE_CITY_ROLES],
+                       validators=[DataRequired(message=_l("Choose a role."))])
+    locale = SelectField(_l("Language of the invitation"), choices=list(LANGUAGE_NAMES.items()),
+                         validators=[DataRequired(message=_l("Choose a language."))])
+
+
+class NewAccountForm(FlaskForm):
+    """An invited person without an account creates one."""
+
+    name = StringField(_l("Your name"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Enter your name.")), Length(max=200)])
+    password = password_field()
+    password_confirm = password_confirm_field()
+    accept_terms = terms_field()

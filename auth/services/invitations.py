@@ -1,0 +1,89 @@
+"""Invitations to a city's roles: sent by its admins, accepted through an emailed link."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from auth.models import Invitation, Membership, Organisation, User
+from auth.services.accounts import add_membership, create_user, find_user_by_email, normalise_email
+from auth.services.registration import TERMS_VERSION, FieldError
+from auth.tokens import INVITATION_LIFETIME, external_url, new_token
+from core import audit
+from core.extensions import db
+from core.mail import queue_email
+from core.models import utcnow
+
+
+def open_invitations(organisation: Organisation) -> list[Invitation]:
+    """Invitations of an organisation not yet accepted, revoked or expired, newest first."""
+    return list(db.session.scalars(
+        select(Invitation)
+        .where(Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None),
+               Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow())
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())))
+
+
+def _check_invitation(organisation: Organisation, email: str, role: str) -> None:
+    """Refuse an invitation that would change nothing or duplicate an open one."""
+    user = find_user_by_email(email)
+    if user is not None and db.session.scalar(select(Membership.id).filter_by(
+            user_id=user.id, organisation_id=organisation.id, role=role)) is not None:
+        raise FieldError("email", _l("This person already has that role in the organisation."))
+    if any(i.email == email and i.role == role for i in open_invitations(organisation)):
+        raise FieldError("email", _l("An invitation to this address for this role is already open. "
+                                     "Revoke it first if you want to send a new one."))
+
+
+def invite(organisation: Organisation, email: str, name: str | None, role: str, locale: str,
+           actor: User) -> Invitation:
+    """Invite a person by email to a role in the organisation (valid seven days)."""
+    email = normalise_email(email)
+    _check_invitation(organisation, email, role)
+    raw, digest = new_token()
+    invitation = Invitation(email=email, name=(name or "").strip() or None, organisation=organisation,
+                            role=role, locale=locale, token_hash=digest, invited_by=actor,
+                            expires_at=utcnow() + INVITATION_LIFETIME)
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("invitation_sent", invitation, actor,
+                 data={"organisation_id": organisation.id, "email": email, "role": role})
+    queue_email("invitation", to=email, locale=locale, invitation=invitation,
+                organisation=organisation, link=external_url("auth.accept_invitation", token=raw), days=7)
+    return invitation
+
+
+def revoke_invitation(invitation: Invitation, actor: User) -> bool:
+    """Withdraw an open invitation; False when it was already accepted or revoked."""
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        return False
+    invitation.revoked_at = utcnow()
+    audit.record("invitation_revoked", invitation, actor, data={"email": invitation.email})
+    return True
+
+
+def _accept(invitation: Invitation, user: User) -> Membership:
+    """Give the invited role and close the invitation."""
+    invitation.accepted_at = utcnow()
+    membership = add_membership(user, invitation.organisation, invitation.role, actor=invitation.invited_by)
+    audit.record("invitation_accepted", invitation, user,
+                 data={"organisation_id": invitation.organisation_id, "role": invitation.role})
+    return membership
+
+
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    """An existing account, logged in as the invited address, takes up the invitation."""
+    if normalise_email(user.email) != invitation.email:
+        raise PermissionError("the invitation is for another address")
+    return _accept(invitation, user)
+
+
+def accept_invitation_as_new_user(invitation: Invitation, name: str, password: str) -> User:
+    """Create a verified account for the invited address (the link proved it) and give the role."""
+    if find_user_by_email(invitation.email) is not None:
+        raise FieldError("name", _l("An account with this email address already exists. Log in to accept."))
+    user = create_user(invitation.email, name, password, locale=invitation.locale, verified=True,
+                       terms_version=TERMS_VERSION)
+    audit.record("user_registered", user, user, data={"invitation_id": invitation.id,
+                                                      "terms_version": TERMS_VERSION})
+    _accept(invitation, user)
+    return user

@@ -1,0 +1,215 @@
+"""Company self-registration, email verification, join requests and password reset."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from auth.models import (Membership, MembershipStatus, Organisation, OrgKind, Role, TokenPurpose, User,
+                         UserToken)
+from auth.passwords import hash_password
+from auth.services.accounts import add_membership, create_user, find_user_by_email
+from auth.tokens import (RESET_PASSWORD_LIFETIME, VERIFY_EMAIL_LIFETIME, consume, external_url,
+                         issue_user_token)
+from core import audit
+from core.extensions import db
+from core.mail import queue_email
+from core.models import utcnow
+
+TERMS_VERSION = "2026-01"
+NEW_COMPANY = "new"
+JOIN_COMPANY = "join"
+
+
+class FieldError(Exception):
+    """A rule a form cannot check alone was broken; the message belongs next to `field`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class Registration:
+    """What a company user typed on the registration form."""
+
+    name: str
+    email: str
+    password: str
+    locale: str
+    company_action: str
+    business_id: str
+    company_name: str | None = None
+
+
+def _company_by_business_id(business_id: str) -> Organisation | None:
+    """The active company with this business ID, if registered."""
+    return db.session.scalar(select(Organisation).where(
+        Organisation.business_id == business_id, Organisation.kind == OrgKind.COMPANY.value,
+        Organisation.is_active.is_(True)))
+
+
+def _check_registration(reg: Registration) -> Organisation | None:
+    """Raise FieldError for anything that would fail; the company to join when joining."""
+    if find_user_by_email(reg.email) is not None:
+        raise FieldError("email", _l("An account with this email address already exists. "
+                                     "Log in, or reset your password if you have forgotten it."))
+    taken = db.session.scalar(select(Organisation).where(Organisation.business_id == reg.business_id))
+    if reg.company_action == NEW_COMPANY and taken is not None:
+        raise FieldError("business_id", _l(
+            "A company with this business ID is already registered. "
+            "Choose “Join a company already registered” to ask its owners to let you in."))
+    if reg.company_action == JOIN_COMPANY:
+        company = _company_by_business_id(reg.business_id)
+        if company is None:
+            raise FieldError("business_id", _l(
+                "No company with this business ID is registered. "
+                "Check the number, or choose “Register a new company”."))
+        return company
+    return None
+
+
+def _slugify(text: str) -> str:
+    """A lower-case ASCII slug of a name."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "company"
+
+
+def _unique_slug(name: str, business_id: str) -> str:
+    """The name's slug, made unique with the business ID when it is taken."""
+    slug = _slugify(name)
+    if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is None:
+        return slug
+    return f"{slug}-{business_id}"
+
+
+def _create_company(reg: Registration, owner: User) -> Organisation:
+    """A new company with the registering user as its owner."""
+    name = (reg.company_name or "").strip()
+    company = Organisation(kind=OrgKind.COMPANY.value, name=name, business_id=reg.business_id,
+                           slug=_unique_slug(name, reg.business_id))
+    db.session.add(company)
+    db.session.flush()
+    audit.record("organisation_created", company, owner, data={"business_id": company.business_id})
+    add_membership(owner, company, Role.OWNER.value, actor=owner)
+    return company
+
+
+def active_owners(company: Organisation) -> list[User]:
+    """Owners in force of a company, whose accounts can still be used."""
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == company.id, Membership.role == Role.OWNER.value,
+               Membership.status == MembershipStatus.ACTIVE.value,
+               User.active.is_(True), User.anonymised_at.is_(None))
+        .order_by(User.id)))
+
+
+def _request_to_join(user: User, company: Organisation) -> Membership:
+    """A pending membership; every owner is asked to approve it by email."""
+    membership = add_membership(user, company, Role.MEMBER.value, actor=user,
+                                status=MembershipStatus.PENDING.value)
+    link = external_url("auth.join_requests", org_id=company.id)
+    for owner in active_owners(company):
+        queue_email("join_request", to=owner.email, locale=owner.locale, owner=owner,
+                    requester=user, company=company, link=link)
+    return membership
+
+
+def send_verification(user: User) -> None:
+    """Email a fresh link that confirms the user's address (valid 48 hours)."""
+    raw = issue_user_token(user, TokenPurpose.VERIFY_EMAIL, VERIFY_EMAIL_LIFETIME)
+    queue_email("verify_email", to=user.email, locale=user.locale, user=user,
+                link=external_url("auth.verify_email", token=raw), hours=48)
+
+
+def register_company_user(reg: Registration) -> User:
+    """Create an account for a company's person: a new company they own, or a request to join one.
+
+    Everything is checked before anything is created, so a refusal leaves nothing behind.
+    """
+    company = _check_registration(reg)
+    user = create_user(reg.email, reg.name, reg.password, locale=reg.locale, terms_version=TERMS_VERSION)
+    audit.record("user_registered", user, user, data={"company_action": reg.company_action,
+                                                      "terms_version": TERMS_VERSION})
+    if company is None:
+        _create_company(reg, user)
+    else:
+        _request_to_join(user, company)
+    send_verification(user)
+    return user
+
+
+def verify_email(token: UserToken) -> User:
+    """Confirm the address a checked verification token was sent to."""
+    user = token.user
+    consume(token)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit.record("email_verified", user, user)
+    return user
+
+
+def resend_verification(email: str) -> None:
+    """Send a new verification link, but only to an existing account that is not yet verified."""
+    user = find_user_by_email(email)
+    if user is not None and user.is_active and not user.is_verified:
+        send_verification(user)
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link (valid one hour) when an active account has this address; else nothing."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    raw = issue_user_token(user, TokenPurpose.RESET_PASSWORD, RESET_PASSWORD_LIFETIME)
+    audit.record("password_reset_requested", user, None)
+    queue_email("password_reset", to=user.email, locale=user.locale, user=user,
+                link=external_url("auth.reset_password", token=raw))
+
+
+def reset_password(token: UserToken, password: str) -> User:
+    """Set a new password with a checked reset token; every old session of the user ends."""
+    user = token.user
+    consume(token)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    if user.email_verified_at is None:  # the emailed link proved the address
+        user.email_verified_at = utcnow()
+    audit.record("password_reset", user, user)
+    return user
+
+
+def pending_requests(company: Organisation) -> list[Membership]:
+    """Requests to join a company, oldest first (users loaded in the same query)."""
+    return list(db.session.scalars(
+        select(Membership).where(Membership.organisation_id == company.id,
+                                 Membership.status == MembershipStatus.PENDING.value)
+        .order_by(Membership.created_at, Membership.id)))
+
+
+def approve_join_request(membership: Membership, actor: User) -> Membership:
+    """Let a pending requester into the company and tell them."""
+    membership.status = MembershipStatus.ACTIVE.value
+    audit.record("membership_approved", membership.user, actor, from_state=MembershipStatus.PENDING.value,
+                 to_state=MembershipStatus.ACTIVE.value,
+                 data={"organisation_id": membership.organisation_id, "role": membership.role})
+    user, company = membership.user, membership.organisation
+    queue_email("join_request_approved", to=user.email, locale=user.locale, user=user, company=company,
+                link=external_url("auth.login"))
+    return membership
+
+
+def reject_join_request(membership: Membership, actor: User) -> None:
+    """Refuse a pending request: the row goes, the audit row and an email to the requester stay."""
+    user, company = membership.user, membership.organisation
+    audit.record("membership_rejected", user, actor, from_state=MembershipStatus.PENDING.value,
+                 data={"organisation_id": company.id, "role": membership.role})
+    db.session.delete(membership)
+    db.session.flush()
+    queue_email("join_request_rejected", to=user.email, locale=user.locale, user=user, company=company)
+

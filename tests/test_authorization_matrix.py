@@ -1,0 +1,199 @@
+"""Every route, requested as a visitor and as every role, gives the outcome this one table expects.
+
+A route added without an entry here fails `test_every_route_has_an_entry`.
+Outcomes: OK (served: 2xx, a redirect that is not to the login page, or a
+400 for the empty form the matrix posts), LOGIN (redirect to the login page),
+FORBIDDEN (403), NOT_FOUND (404).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+import pytest
+
+from auth.models import Invitation, Membership, MembershipStatus, OrgKind, Role
+from core.models import utcnow
+from tests.conftest import ROLES
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
+VISITOR = "anonymous"
+ALL = (VISITOR, *ROLES)
+
+
+@dataclass
+class World:
+    """The objects the matrix requests: a home city and company for the roles, and strangers."""
+
+    city: object
+    other_city: object
+    company: object
+    other_company: object
+    city_person: object
+    other_city_person: object
+    join_request: object
+    invitation: object
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How one route is requested, and what each role gets."""
+
+    method: str
+    url: Callable[[World], str]
+    expect: dict[str, str]
+
+
+def everyone(outcome: str) -> dict[str, str]:
+    """The same outcome for every role."""
+    return {role: outcome for role in ALL}
+
+
+def members_only(allowed: set[str], others: str = FORBIDDEN) -> dict[str, str]:
+    """Visitors log in, the allowed roles are served, the rest get `others`."""
+    return {role: LOGIN if role == VISITOR else OK if role in allowed else others for role in ALL}
+
+
+LOGGED_IN = members_only(set(ROLES))
+USER_ADMINS = {"platform_admin", "city_admin"}
+PLATFORM = {"platform_admin"}
+CITY_INVITERS = {"platform_admin", "city_admin"}
+COMPANY_MANAGERS = {"platform_admin", "company_owner"}
+
+MATRIX: dict[str, Entry] = {
+    # core
+    "core.index": Entry("GET", lambda w: "/", everyone(OK)),
+    "core.health": Entry("GET", lambda w: "/healthz", everyone(OK)),
+    "core.set_language": Entry("POST", lambda w: "/language", everyone(OK)),
+    "core.accessibility": Entry("GET", lambda w: "/accessibility", everyone(OK)),
+    "core.accessibility_feedback": Entry("GET", lambda w: "/accessibility/feedback", everyone(OK)),
+    "static": Entry("GET", lambda w: "/static/css/kokeilu.css", everyone(OK)),
+    "bootstrap.static": Entry("GET", lambda w: "/bootstrap/static/css/bootstrap.min.css", everyone(OK)),
+    # login, registration, tokens
+    "auth.login": Entry("GET", lambda w: "/login", everyone(OK)),
+    "auth.logout": Entry("POST", lambda w: "/logout", LOGGED_IN),
+    "auth.register": Entry("GET", lambda w: "/register", everyone(OK)),
+    "auth.terms": Entry("GET", lambda w: "/terms", everyone(OK)),
+    "auth.email_sent": Entry("GET", lambda w: "/email-sent/registration", everyone(OK)),
+    "auth.verify_email": Entry("GET", lambda w: "/verify/not-a-token", everyone(OK)),
+    "auth.resend_verification": Entry("GET", lambda w: "/verify/resend", everyone(OK)),
+    "auth.request_password_reset": Entry("GET", lambda w: "/password/reset", everyone(OK)),
+    "auth.reset_password": Entry("GET", lambda w: "/password/reset/not-a-token", everyone(OK)),
+    "auth.accept_invitation": Entry("GET", lambda w: "/invitations/not-a-token", everyone(OK)),
+    # own account
+    "auth.account": Entry("GET", lambda w: "/account", LOGGED_IN),
+    "auth.change_own_password": Entry("POST", lambda w: "/account/password", LOGGED_IN),
+    "auth.export_data": Entry("GET", lambda w: "/account/export", LOGGED_IN),
+    "auth.delete_account": Entry("GET", lambda w: "/account/delete", LOGGED_IN),
+    # invitations to the home city
+    "auth.invitations": Entry("GET", lambda w: f"/organisations/{w.city.id}/invitations",
+                              members_only(CITY_INVITERS)),
+    "auth.revoke_invitation": Entry(
+        "POST", lambda w: f"/organisations/{w.city.id}/invitations/{w.invitation.id}/revoke",
+        members_only(CITY_INVITERS)),
+    # join requests to the home company
+    "auth.join_requests": Entry("GET", lambda w: f"/organisations/{w.company.id}/requests",
+                                members_only(COMPANY_MANAGERS)),
+    "auth.approve_join_request": Entry(
+        "POST", lambda w: f"/organisations/{w.company.id}/requests/{w.join_request.id}/approve",
+        members_only(COMPANY_MANAGERS)),
+    "auth.reject_join_request": Entry(
+        "POST", lambda w: f"/organisations/{w.company.id}/requests/{w.join_request.id}/reject",
+        members_only(COMPANY_MANAGERS)),
+    # administration of people in the home city
+    "auth.admin_users": Entry("GET", lambda w: "/admin/users", members_only(USER_ADMINS)),
+    "auth.admin_user": Entry("GET", lambda w: f"/admin/users/{w.city_person.id}", members_only(USER_ADMINS)),
+    "auth.admin_deactivate_user": Entry("POST", lambda w: f"/admin/users/{w.city_person.id}/deactivate",
+                                        members_only(USER_ADMINS)),
+    "auth.admin_reactivate_user": Entry("POST", lambda w: f"/admin/users/{w.city_person.id}/reactivate",
+                                        members_only(USER_ADMINS)),
+    "auth.admin_add_membership": Entry("POST", lambda w: f"/admin/users/{w.city_person.id}/memberships",
+                                       members_only(USER_ADMINS)),
+    "auth.admin_remove_membership": Entry(
+        "POST", lambda w: f"/admin/users/{w.city_person.id}/memberships/"
+                          f"{w.city_person.memberships[0].id}/remove", members_only(USER_ADMINS)),
+    "auth.admin_organisations": Entry("GET", lambda w: "/admin/organisations", members_only(USER_ADMINS)),
+    "auth.admin_new_organisation": Entry("GET", lambda w: "/admin/organisations/new", members_only(PLATFORM)),
+    "auth.admin_edit_organisation": Entry("GET", lambda w: f"/admin/organisations/{w.company.id}/edit",
+                                          members_only(PLATFORM)),
+}
+
+# Requests that reach into another organisation: never served, and not even confirmed to exist.
+CROSS_ORGANISATION: list[tuple[str, str, Callable[[World], str], set[str]]] = [
+    ("city admin opens a person of another city", "GET",
+     lambda w: f"/admin/users/{w.other_city_person.id}", {"city_admin"}),
+    ("city admin deactivates a person of another city", "POST",
+     lambda w: f"/admin/users/{w.other_city_person.id}/deactivate", {"city_admin"}),
+    ("company owner opens another company's requests", "GET",
+     lambda w: f"/organisations/{w.other_company.id}/requests", {"company_owner"}),
+    ("city admin invites to another city", "GET",
+     lambda w: f"/organisations/{w.other_city.id}/invitations", {"city_admin"}),
+]
+
+
+@pytest.fixture
+def world(db, make_org, make_user) -> World:
+    """A home city and company (where the matrix's roles belong) and a stranger of each."""
+    city, other_city = make_org(OrgKind.CITY.value), make_org(OrgKind.CITY.value)
+    company, other_company = make_org(OrgKind.COMPANY.value), make_org(OrgKind.COMPANY.value)
+    city_person = make_user(city, (Role.OFFICER.value,))
+    other_city_person = make_user(other_city, (Role.OFFICER.value,))
+    applicant = make_user()
+    join_request = Membership(user_id=applicant.id, organisation_id=company.id, role=Role.MEMBER.value,
+                              status=MembershipStatus.PENDING.value)
+    inviter = make_user(city, (Role.CITY_ADMIN.value,))
+    invitation = Invitation(email="invited@example.org", organisation_id=city.id, role=Role.OFFICER.value,
+                            token_hash="0" * 64, invited_by_id=inviter.id, expires_at=utcnow() + timedelta(days=7))
+    db.session.add_all([join_request, invitation])
+    db.session.commit()
+    return World(city, other_city, company, other_company, city_person, other_city_person, join_request,
+                 invitation)
+
+
+def outcome(response) -> str:
+    """Classify a response as one of the matrix outcomes."""
+    if response.status_code in (301, 302, 303) and "/login" in response.headers.get("Location", ""):
+        return LOGIN
+    return {403: FORBIDDEN, 404: NOT_FOUND}.get(response.status_code,
+                                                OK if response.status_code in (200, 302, 303, 400) else
+                                                f"unexpected {response.status_code}")
+
+
+def home_org(role: str, world: World):
+    """The organisation a matrix role belongs to."""
+    if role.startswith("company"):
+        return world.company
+    return world.city if role in ("city_admin", "officer", "decision_maker", "evaluator") else None
+
+
+def test_every_route_has_an_entry(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(MATRIX) == set(), "add these routes to the authorization matrix"
+    assert set(MATRIX) - endpoints == set(), "these matrix entries name no route"
+
+
+def test_every_entry_uses_a_method_its_route_accepts(app):
+    methods = {rule.endpoint: rule.methods for rule in app.url_map.iter_rules()}
+    wrong = {name: entry.method for name, entry in MATRIX.items() if entry.method not in methods[name]}
+    assert wrong == {}
+
+
+CASES = [(name, role) for name in MATRIX for role in ALL]
+
+
+@pytest.mark.parametrize("endpoint, role", CASES, ids=[f"{n}-{r}" for n, r in CASES])
+def test_route_gives_each_role_the_expected_outcome(client, world, user_with_role, login, endpoint, role):
+    entry = MATRIX[endpoint]
+    if role != VISITOR:
+        login(user_with_role(role, home_org(role, world)))
+    response = client.open(entry.url(world), method=entry.method)
+    assert outcome(response) == entry.expect[role], f"{entry.method} {entry.url(world)} as {role}"
+
+
+@pytest.mark.parametrize("label, method, url, roles", CROSS_ORGANISATION, ids=[c[0] for c in CROSS_ORGANISATION])
+def test_nobody_reaches_into_another_organisation(client, world, user_with_role, login, label, method, url, roles):
+    for role in roles:
+        login(user_with_role(role, home_org(role, world)))
+        response = client.open(url(world), method=method)
+        assert outcome(response) in (FORBIDDEN, NOT_FOUND), f"{label}: {response.status_code}"
