@@ -104,8 +104,16 @@ def can_invite(user: Any, organisation: Organisation) -> bool:
 
 
 def can_manage_user(user: Any, target: User) -> bool:
-    """Platform admins manage anyone; city admins manage people of their own city."""
-    return bool(roles_for(user, target) & {PLATFORM_ADMIN, Role.CITY_ADMIN.value})
+    """Platform admins manage anyone; city admins manage people of their own city, except platform admins."""
+    roles = roles_for(user, target)
+    if PLATFORM_ADMIN in roles:
+        return True
+    return Role.CITY_ADMIN.value in roles and not target.is_platform_admin
+
+
+def can_grant_roles_in(user: Any, organisation: Organisation) -> bool:
+    """Platform admins give roles in any organisation; city admins only in their own city."""
+    return is_platform_admin(user) or can_invite(user, organisation)
 
 
 def can_manage_organisations(user: Any) -> bool:

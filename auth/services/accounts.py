@@ -21,12 +21,18 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user when email and password match an active, verified account; audits the attempt."""
+    """The user when email and password match an active account; audits the attempt.
+
+    An unverified account is returned (so the page can say what to do) but not logged in.
+    """
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         audit.record("login_failed", user, None, data={"reason": "credentials" if not ok else "inactive"})
         return None
+    if not user.is_verified:  # the view refuses it and asks for the emailed link
+        audit.record("login_failed", user, None, data={"reason": "unverified"})
+        return user
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

@@ -1,1 +1,219 @@
-"""Accounts pages: admin (being written)."""
+"""Administration of people and organisations, for platform admins and (within their city) city admins."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from auth import bp
+from auth.forms.admin import ActionForm, MembershipForm, OrganisationEditForm, OrganisationForm, SearchForm
+from auth.models import ROLE_LABELS, Membership, Organisation, Role
+from auth.permissions import (
+    can_administer_users,
+    can_grant_roles_in,
+    can_manage_organisations,
+    can_manage_user,
+    ensure,
+    is_platform_admin,
+    organisation_ids,
+    permission_required,
+)
+from auth.services import admin as services
+from core.extensions import db
+
+
+# How the account events in a user's history read on the detail page.
+ACTION_LABELS = {
+    "login": _l("Logged in"),
+    "login_failed": _l("Failed login"),
+    "logout": _l("Logged out"),
+    "membership_added": _l("Role added"),
+    "membership_removed": _l("Role removed"),
+    "user_deactivated": _l("Account deactivated"),
+    "user_reactivated": _l("Account reactivated"),
+    "password_changed": _l("Password changed"),
+    "password_change_refused": _l("Password change refused"),
+    "profile_updated": _l("Details changed"),
+    "personal_data_exported": _l("Personal data downloaded"),
+    "account_deletion_refused": _l("Account deletion refused"),
+    "account_anonymised": _l("Account deleted"),
+}
+
+
+def _visible_user_or_404(user_id: int):
+    """The user if the current admin may see them; 404 otherwise, so existence is not revealed."""
+    user = services.find_visible_user(current_user, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _membership_form() -> MembershipForm:
+    """The add-role form, offering the organisations where the admin may give roles."""
+    form = MembershipForm()
+    if is_platform_admin(current_user):
+        organisations = db.session.scalars(select(Organisation).where(Organisation.is_active.is_(True))
+                                           .order_by(Organisation.name))
+    else:
+        ids = organisation_ids(current_user, [Role.CITY_ADMIN])
+        organisations = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))
+                                           .order_by(Organisation.name))
+    form.organisation_id.choices = [(o.id, f"{o.display_name} ({o.kind_label})") for o in organisations]
+    return form
+
+
+def _after() -> int | None:
+    """The keyset cursor of a list page."""
+    return request.args.get("after", type=int)
+
+
+@bp.get("/admin/users")
+@permission_required(can_administer_users)
+def admin_users():
+    """People the admin may manage, searchable by name and email."""
+    form = SearchForm(formdata=request.args)
+    q = form.q.data if form.validate() else None
+    page = services.list_users(current_user, q, _after())
+    return render_template("auth/admin_users.html", form=form, page=page, q=q,
+                           scope=services.organisation_scope(current_user), in_scope=services.in_scope)
+
+
+@bp.get("/admin/users/<int:user_id>")
+@permission_required(can_administer_users)
+def admin_user(user_id: int):
+    """A person's roles, status and recent history."""
+    user = _visible_user_or_404(user_id)
+    return _render_user(user)
+
+
+def _render_user(user, membership_form: MembershipForm | None = None, status: int = 200):
+    """The user detail page."""
+    scope = services.organisation_scope(current_user)
+    entries = services.recent_entries(user, scope)
+    return render_template("auth/admin_user.html", user=user, entries=entries,
+                           memberships=[m for m in user.memberships
+                                        if services.in_scope(scope, m.organisation_id)],
+                           organisations=services.organisations_named_in(entries), role_labels=ROLE_LABELS,
+                           membership_form=membership_form or _membership_form(), action_form=ActionForm(),
+                           can_manage=can_manage_user(current_user, user), action_labels=ACTION_LABELS,
+                           can_grant=lambda org: can_grant_roles_in(current_user, org)), status
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+@permission_required(can_administer_users)
+def admin_deactivate_user(user_id: int):
+    """Stop a person from logging in; their sessions end."""
+    user = _visible_user_or_404(user_id)
+    ensure(can_manage_user(current_user, user))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.deactivate_user(user, current_user)
+    except services.AdminRefused as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s can no longer log in.", name=user.name), "success")
+    return redirect(url_for("auth.admin_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+@permission_required(can_administer_users)
+def admin_reactivate_user(user_id: int):
+    """Let a deactivated person log in again."""
+    user = _visible_user_or_404(user_id)
+    ensure(can_manage_user(current_user, user))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.reactivate_user(user, current_user)
+    db.session.commit()
+    flash(_("%(name)s can log in again.", name=user.name), "success")
+    return redirect(url_for("auth.admin_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/memberships")
+@permission_required(can_administer_users)
+def admin_add_membership(user_id: int):
+    """Give a person a role in an organisation."""
+    user = _visible_user_or_404(user_id)
+    ensure(can_manage_user(current_user, user))
+    form = _membership_form()
+    if form.validate_on_submit():
+        organisation = db.get_or_404(Organisation, form.organisation_id.data)
+        ensure(can_grant_roles_in(current_user, organisation))
+        try:
+            services.grant_role(user, organisation, form.role.data, current_user)
+        except services.AdminRefused as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("The role was added."), "success")
+            return redirect(url_for("auth.admin_user", user_id=user.id))
+    return _render_user(user, membership_form=form, status=400)
+
+
+@bp.post("/admin/users/<int:user_id>/memberships/<int:membership_id>/remove")
+@permission_required(can_administer_users)
+def admin_remove_membership(user_id: int, membership_id: int):
+    """Take a role away from a person."""
+    user = _visible_user_or_404(user_id)
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.user_id != user.id:
+        abort(404)
+    ensure(can_manage_user(current_user, user) and can_grant_roles_in(current_user, membership.organisation))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.remove_membership(membership, current_user)
+    db.session.commit()
+    flash(_("The role was removed."), "success")
+    return redirect(url_for("auth.admin_user", user_id=user.id))
+
+
+@bp.get("/admin/organisations")
+@permission_required(can_administer_users)
+def admin_organisations():
+    """Organisations the admin may see: all of them for a platform admin."""
+    form = SearchForm(formdata=request.args)
+    q = form.q.data if form.validate() else None
+    page = services.list_organisations(current_user, q, _after())
+    return render_template("auth/admin_organisations.html", form=form, page=page, q=q,
+                           can_manage=can_manage_organisations(current_user))
+
+
+@bp.route("/admin/organisations/new", methods=["GET", "POST"])
+@permission_required(can_manage_organisations)
+def admin_new_organisation():
+    """Add an organisation: a city, company, research organisation or municipal company."""
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = services.create_organisation(form.kind.data, form.data, current_user)
+        except services.AdminRefused as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("%(name)s was added.", name=organisation.name), "success")
+            return redirect(url_for("auth.admin_organisations"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/admin_organisation_form.html", form=form, organisation=None), status
+
+
+@bp.route("/admin/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@permission_required(can_manage_organisations)
+def admin_edit_organisation(org_id: int):
+    """Change an organisation's names, identifiers and status."""
+    organisation = db.get_or_404(Organisation, org_id)
+    form = OrganisationEditForm(obj=organisation)
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(organisation, form.data, current_user)
+        except services.AdminRefused as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("%(name)s was saved.", name=organisation.name), "success")
+            return redirect(url_for("auth.admin_organisations"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/admin_organisation_form.html", form=form, organisation=organisation), status

@@ -55,7 +55,8 @@ def login():
 @login_required
 def logout():
     """Log out of this browser."""
-    audit.record("logout", current_user, current_user)
+    user = current_user._get_current_object()  # the audit log needs the model, not the proxy
+    audit.record("logout", user, user)
     db.session.commit()
     logout_user()
     flash(_("You have logged out."), "success")

@@ -1,0 +1,43 @@
+"""Forms of a person's own account: profile, password change and account deletion."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from auth.passwords import MIN_LENGTH
+from core.i18n import LANGUAGE_NAMES
+
+
+def _strip(value: str | None) -> str | None:
+    """Surrounding spaces are never meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class ProfileForm(FlaskForm):
+    """Name and preferred language (for pages and emails)."""
+
+    name = StringField(_l("Name"), filters=[_strip], validators=[
+        DataRequired(message=_l("Enter your name.")), Length(max=200)])
+    locale = RadioField(_l("Language of pages and emails"), choices=list(LANGUAGE_NAMES.items()),
+                        validators=[DataRequired(message=_l("Choose a language."))])
+
+
+class PasswordForm(FlaskForm):
+    """The current password and a new one, typed twice."""
+
+    current_password = PasswordField(_l("Current password"), validators=[
+        DataRequired(message=_l("Enter your current password.")), Length(max=1000)])
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(message=_l("Enter a new password.")),
+        Length(min=MIN_LENGTH, max=1000,
+               message=_l("Use at least %(min)d characters.", min=MIN_LENGTH))])
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(message=_l("Type the new password again.")),
+        EqualTo("new_password", message=_l("The two new passwords differ."))])
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting one's account is confirmed with the current password."""
+
+    current_password = PasswordField(_l("Current password"), validators=[
+        DataRequired(message=_l("Enter your current password to confirm.")), Length(max=1000)])

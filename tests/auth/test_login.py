@@ -1,0 +1,145 @@
+"""Logging in and out: audit rows, unverified accounts, remember-me and the per-account rate limit."""
+from sqlalchemy import select
+
+from core.audit import AuditEntry
+from tests.conftest import PASSWORD
+
+EN = {"Accept-Language": "en"}
+
+
+def _entries(db, action):
+    """Audit rows with this action, oldest first."""
+    db.session.expire_all()
+    stmt = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+    return list(db.session.scalars(stmt))
+
+
+def _login(client, email, password=PASSWORD, **extra):
+    """Post the login form."""
+    return client.post("/login", data={"email": email, "password": password, **extra}, headers=EN)
+
+
+def test_login_success_redirects_and_is_audited(client, db, make_user):
+    user = make_user()
+    response = _login(client, user.email.upper(), next="/account")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account"
+    assert client.get("/account", headers=EN).status_code == 200
+    [entry] = _entries(db, "login")
+    assert (entry.actor_id, entry.object_type, entry.object_id) == (user.id, "users", user.id)
+    db.session.refresh(user)
+    assert user.last_login_at is not None
+
+
+def test_login_never_redirects_off_site(client, make_user):
+    response = _login(client, make_user().email, next="https://evil.example/")
+    assert response.headers["Location"] == "/"
+
+
+def test_login_wrong_password_is_refused_and_audited(client, db, make_user):
+    user = make_user()
+    response = _login(client, user.email, "not the password")
+    assert response.status_code == 400
+    assert "The email address or password is wrong." in response.get_data(as_text=True)
+    [entry] = _entries(db, "login_failed")
+    assert entry.object_id == user.id and entry.actor_id is None
+    assert entry.data == {"reason": "credentials"}
+    assert _entries(db, "login") == []
+
+
+def test_login_unknown_email_gets_the_same_answer(client, db):
+    response = _login(client, "nobody@example.org")
+    assert response.status_code == 400
+    assert "The email address or password is wrong." in response.get_data(as_text=True)
+    [entry] = _entries(db, "login_failed")
+    assert entry.object_id is None
+
+
+def test_login_unverified_account_is_refused_with_message(client, make_user):
+    user = make_user(verified=False)
+    response = _login(client, user.email)
+    assert response.status_code == 400
+    assert "Confirm your email address first" in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 302
+
+
+def test_login_deactivated_account_is_refused(client, db, make_user):
+    user = make_user()
+    user.active = False
+    db.session.commit()
+    response = _login(client, user.email)
+    assert response.status_code == 400
+    assert _entries(db, "login_failed")[0].data == {"reason": "inactive"}
+
+
+def test_login_remember_me_sets_a_remember_cookie(client, make_user):
+    user = make_user()
+    response = _login(client, user.email, remember="y")
+    assert response.status_code == 302
+    assert any(h.startswith("remember_token=") for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_login_without_remember_me_sets_no_remember_cookie(client, make_user):
+    response = _login(client, make_user().email)
+    assert not any(h.startswith("remember_token=") for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_login_remember_cookie_logs_in_a_new_session(app, client, make_user):
+    user = make_user()
+    _login(client, user.email, remember="y")
+    cookie = client.get_cookie("remember_token")
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", cookie.value)
+    assert fresh.get("/account", headers=EN).status_code == 200
+
+
+def test_login_rate_limit_answers_429_after_five_failures_for_an_account(client, make_user):
+    user = make_user()
+    for _attempt in range(5):
+        assert _login(client, user.email, "wrong password").status_code == 400
+    response = _login(client, user.email)  # even the right password waits now
+    assert response.status_code == 429
+    assert "Too many failed login attempts for this account" in response.get_data(as_text=True)
+    assert _login(client, make_user().email).status_code == 302  # other accounts are not blocked
+
+
+def test_login_rate_limit_is_per_account_whatever_the_case_of_the_email(client, make_user):
+    user = make_user()
+    for attempt in range(5):
+        _login(client, user.email.upper() if attempt % 2 else user.email, "wrong password")
+    assert _login(client, user.email.title()).status_code == 429
+
+
+def test_login_rate_limit_does_not_count_successful_logins(client, make_user):
+    user = make_user()
+    for _attempt in range(6):
+        assert _login(client, user.email).status_code == 302
+        client.post("/logout")
+    for _attempt in range(4):
+        assert _login(client, user.email, "wrong password").status_code == 400
+    assert _login(client, user.email).status_code == 302
+
+
+def test_login_page_redirects_a_logged_in_user(client, login_as):
+    login_as("user")
+    assert client.get("/login").status_code == 302
+
+
+def test_logout_ends_the_session_and_is_audited(client, db, login_as):
+    user = login_as("officer")
+    response = client.post("/logout", headers=EN)
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 302
+    [entry] = _entries(db, "logout")
+    assert entry.actor_id == user.id
+
+
+def test_logout_needs_a_login(client):
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_logout_is_post_only(client, login_as):
+    login_as("user")
+    assert client.get("/logout").status_code == 405
