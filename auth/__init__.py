@@ -9,11 +9,12 @@ bp = Blueprint("auth", __name__)
 
 def init_app(app: Flask) -> None:
     """Register the accounts pages and the Flask-Login user loader."""
-    from auth import models, views  # noqa: F401  (register models and routes)
+    from auth import models, permissions, views  # noqa: F401  (register models and routes)
     from core.extensions import login_manager
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(models.load_user)
+    app.jinja_env.globals["can_administer_users"] = permissions.can_administer_users
     app.register_blueprint(bp)
