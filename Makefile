@@ -28,9 +28,8 @@ translations: $(VENV)/.runtime
 # Re-extract the source strings and merge them into the fi/sv/en catalogues.
 extract-messages: $(VENV)/.runtime
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		--omit-header --ignore-dirs=".venv tests migrations" -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-location \
-		--omit-header --ignore-obsolete
+		--ignore-dirs=".venv tests migrations" -o translations/messages.pot --project=Kokeilu .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
 
 run: install translations
 	mkdir -p var

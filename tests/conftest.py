@@ -84,7 +84,7 @@ def fresh_database_url(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -
 _TEMPLATE_CACHE = FileSystemBytecodeCache(tempfile.mkdtemp(prefix="kokeilu-jinja-"))
 
 
-def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     """Settings for an app under test."""
     config = {
         "TESTING": True,
@@ -109,7 +109,7 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
 def database_url(fresh_database_url: Callable[[str], str]) -> str:
     """The session's database, with the schema created once."""
     url = fresh_database_url("tests")
-    app = create_app(test_config(url))
+    app = create_app(app_config(url))
     with app.app_context():
         _db.create_all()
         _db.engine.dispose()
@@ -119,7 +119,7 @@ def database_url(fresh_database_url: Callable[[str], str]) -> str:
 @pytest.fixture(scope="session")
 def _session_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """One app per test session: building the URL map and templates per test would dominate the run."""
-    return create_app(test_config(database_url, UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads"))))
+    return create_app(app_config(database_url, UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads"))))
 
 
 @pytest.fixture

@@ -46,9 +46,9 @@ class LiveServer:
 @pytest.fixture
 def live_server(database_url: str, tmp_path) -> Iterator[LiveServer]:
     """A running Kokeilu on the test database; tables emptied afterwards."""
-    from tests.conftest import _empty_tables, test_config
+    from tests.conftest import _empty_tables, app_config
 
-    app = create_app(test_config(database_url, UPLOAD_DIR=str(tmp_path / "uploads"),
+    app = create_app(app_config(database_url, UPLOAD_DIR=str(tmp_path / "uploads"),
                                  BASE_URL="http://127.0.0.1"))
     with LiveServer(app) as server:
         app.config["BASE_URL"] = server.url

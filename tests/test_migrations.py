@@ -5,11 +5,11 @@ from flask_migrate import upgrade
 
 from app import create_app
 from core.extensions import db
-from tests.conftest import test_config
+from tests.conftest import app_config
 
 
 def test_migrations_from_empty_match_the_models(fresh_database_url):
-    app = create_app(test_config(fresh_database_url("migrations")))
+    app = create_app(app_config(fresh_database_url("migrations")))
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
