@@ -5,7 +5,7 @@ import logging
 import time
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 
 from core import jobs

@@ -87,7 +87,12 @@ def enqueue_batch_after_commit(func: Callable[[list[Any]], Any], item: Any,
 
 @event.listens_for(Session, "after_commit")
 def _run_pending(session: Session) -> None:
-    """Hand the jobs of a committed transaction to the queue."""
+    """Hand the jobs of a committed transaction to the queue.
+
+    SQLAlchemy also signals the release of a savepoint here; the jobs wait for the outer commit.
+    """
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(PENDING_KEY, [])
     batches = session.info.pop(BATCH_KEY, {})
     for func, args in pending:

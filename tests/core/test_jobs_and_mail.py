@@ -225,3 +225,14 @@ def test_rolled_back_email_never_reaches_redis(queued_app, db):
 def test_worker_command_explains_when_redis_is_missing(app):
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code != 0 and "REDIS_URL is not set" in result.output
+
+
+def test_job_queued_inside_a_savepoint_waits_for_the_outer_commit(db, make_user):
+    ran = []
+    make_user()
+    with db.session.begin_nested():
+        jobs.enqueue_after_commit(ran.append, "done")
+    assert ran == []
+    db.session.rollback()
+    db.session.commit()
+    assert ran == []
