@@ -29,7 +29,7 @@ translations: $(VENV)/.runtime
 extract-messages: $(VENV)/.runtime
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--ignore-dirs=".venv tests migrations" -o translations/messages.pot --project=Kokeilu .
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete --no-fuzzy-matching
 
 run: install translations
 	mkdir -p var

@@ -4,6 +4,7 @@ from __future__ import annotations
 from auth.demo import ensure_cities
 from auth.models import Membership, Organisation, OrgKind, Role, User
 from core.extensions import db
+from core.models import utcnow
 
 
 def _business_id(n: int) -> str:
@@ -24,7 +25,7 @@ def generate(users: int) -> int:
                  for n in range(max(1, users // 10))]
     db.session.add_all(companies)
     admin = User(email="bench-admin@example.org", name="Bench Admin", is_platform_admin=True,
-                 password_hash=None, locale="en")
+                 password_hash=None, locale="en", email_verified_at=utcnow())
     db.session.add(admin)
     for n in range(users):
         user = User(email=f"user{n}@bench.example.org", name=f"Bench User {n}", password_hash=None,

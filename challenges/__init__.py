@@ -1,4 +1,14 @@
-"""Challenges, market dialogue, the public catalogue and subscriptions (DESIGN.md sections 2, 3, 6).
+"""Challenges, market dialogue, the public catalogue and subscriptions (DESIGN.md sections 2, 3, 6)."""
+from __future__ import annotations
 
-The package fills in with the challenges issue; it imports core and auth only.
-"""
+from flask import Blueprint, Flask
+
+bp = Blueprint("challenges", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Register the models, workflow tables, permissions, routes and periodic jobs."""
+    from challenges import dialogue_jobs, jobs, models, permissions, views, workflow  # noqa: F401  (registration)
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals["can_manage_challenges"] = permissions.can_manage_list

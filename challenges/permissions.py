@@ -50,6 +50,11 @@ def can_view(user: Any, challenge: Challenge) -> bool:
     return challenge.is_public or is_city_staff(user, challenge) or is_platform_admin(user)
 
 
+def can_manage_list(user: Any) -> bool:
+    """City staff and platform admins have the staff list of challenges."""
+    return bool(staff_city_ids(user)) or is_platform_admin(user)
+
+
 def can_create_challenge(user: Any) -> bool:
     """Officers create challenges for their city."""
     return bool(organisation_ids(user, [Role.OFFICER]))

@@ -129,7 +129,7 @@ def _roles(user: Any, challenge: Challenge) -> set[str]:
 
 def _notify(challenge: Challenge, transition: Transition, user: Any, entry: Any) -> None:
     """Who is told what lives in notifications.py."""
-    from challenges.notifications import challenge_transitioned
+    from challenges.notifications.lifecycle import challenge_transitioned
 
     challenge_transitioned(challenge, transition, user, entry)
 

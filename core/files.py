@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
@@ -124,6 +124,8 @@ def store_upload(upload: FileStorage) -> StoredFile:
 def send_stored(stored_name: str, original_name: str, content_type: str):
     """Send a stored file as a download under its original name."""
     path = Path(current_app.config["UPLOAD_DIR"]) / os.path.basename(stored_name)
+    if not path.is_file():  # removed from disk by an operator: a missing page, not an error
+        abort(404)
     return send_file(path, mimetype=content_type, as_attachment=True, download_name=original_name,
                      max_age=0)
 

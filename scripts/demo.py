@@ -16,11 +16,13 @@ demo_cli = AppGroup("demo", help="Demo data.")
 def load_command(again: bool) -> None:
     """Load the demo organisations, accounts and content on first run; adds nothing twice."""
     from auth import demo as auth_demo
+    from challenges import demo as challenges_demo
 
     if get_setting(DEMO_MARKER) and not again:
         click.echo("Demo data was loaded before; nothing to do.")
         return
     auth_demo.load()
+    challenges_demo.load()
     set_setting(DEMO_MARKER, True)
     db.session.commit()
     click.echo("Demo data is in place.")

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Callable
 
 import pytest
+from flask import current_app
 
 from auth.models import Invitation, Membership, MembershipStatus, OrgKind, Role
+from challenges.models import Attachment, Challenge, DialogueEvent, MeetingSlot, Question, RfiQuestion
 from core.models import utcnow
 from tests.conftest import ROLES
 
@@ -34,6 +37,13 @@ class World:
     other_city_person: object
     join_request: object
     invitation: object
+    challenge: object  # published, in market dialogue, of the home city
+    draft: object  # an unpublished challenge of the home city
+    event: object
+    slot: object
+    question: object
+    rfi_question: object
+    attachment: object
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,20 @@ USER_ADMINS = {"platform_admin", "city_admin"}
 PLATFORM = {"platform_admin"}
 CITY_INVITERS = {"platform_admin", "city_admin"}
 COMPANY_MANAGERS = {"platform_admin", "company_owner"}
+CITY_STAFF = {"platform_admin", "city_admin", "officer", "decision_maker"}
+OFFICERS = {"officer"}
+COMPANIES = {"company_owner", "company_member"}
+
+
+def _dialogue(w: "World") -> str:
+    """The public dialogue pages of the world's published challenge."""
+    return f"/challenges/{w.challenge.id}/dialogue"
+
+
+def _manage_dialogue(w: "World") -> str:
+    """The officer's dialogue pages of the world's published challenge."""
+    return f"/manage/challenges/{w.challenge.id}/dialogue"
+
 
 MATRIX: dict[str, Entry] = {
     # core
@@ -117,6 +141,76 @@ MATRIX: dict[str, Entry] = {
     "auth.admin_new_organisation": Entry("GET", lambda w: "/admin/organisations/new", members_only(PLATFORM)),
     "auth.admin_edit_organisation": Entry("GET", lambda w: f"/admin/organisations/{w.company.id}/edit",
                                           members_only(PLATFORM)),
+    # public catalogue and following
+    "challenges.catalogue": Entry("GET", lambda w: "/challenges", everyone(OK)),
+    "challenges.feed": Entry("GET", lambda w: "/challenges/feed.atom", everyone(OK)),
+    "challenges.detail": Entry("GET", lambda w: f"/challenges/{w.challenge.id}", everyone(OK)),
+    "challenges.attachment_download": Entry(
+        "GET", lambda w: f"/challenges/{w.challenge.id}/attachments/{w.attachment.id}", everyone(OK)),
+    "challenges.follow": Entry("POST", lambda w: f"/challenges/{w.challenge.id}/follow", LOGGED_IN),
+    "challenges.unfollow": Entry("POST", lambda w: f"/challenges/{w.challenge.id}/unfollow", LOGGED_IN),
+    "challenges.following": Entry("GET", lambda w: "/following", LOGGED_IN),
+    "challenges.subscriptions": Entry("GET", lambda w: "/subscriptions", LOGGED_IN),
+    # the city's own management of its challenges
+    "challenges.manage_list": Entry("GET", lambda w: "/manage/challenges", members_only(CITY_STAFF)),
+    "challenges.manage_new": Entry("GET", lambda w: "/manage/challenges/new", members_only(OFFICERS)),
+    "challenges.manage_detail": Entry("GET", lambda w: f"/manage/challenges/{w.challenge.id}",
+                                      members_only(CITY_STAFF)),
+    "challenges.manage_edit": Entry("GET", lambda w: f"/manage/challenges/{w.challenge.id}/edit/texts",
+                                    members_only(OFFICERS)),
+    "challenges.manage_transition": Entry("POST", lambda w: f"/manage/challenges/{w.challenge.id}/transition",
+                                          members_only(CITY_STAFF)),
+    "challenges.manage_attachments": Entry("GET", lambda w: f"/manage/challenges/{w.challenge.id}/attachments",
+                                           members_only(OFFICERS)),
+    "challenges.manage_attachment_delete": Entry(
+        "POST", lambda w: f"/manage/challenges/{w.challenge.id}/attachments/{w.attachment.id}/delete",
+        members_only(OFFICERS)),
+    # market dialogue: public pages, company actions, the officer's pages
+    "challenges.dialogue_public": Entry("GET", lambda w: _dialogue(w), everyone(OK)),
+    "challenges.dialogue_event": Entry("GET", lambda w: f"{_dialogue(w)}/events/{w.event.id}", everyone(OK)),
+    "challenges.dialogue_event_calendar": Entry(
+        "GET", lambda w: f"{_dialogue(w)}/events/{w.event.id}/calendar.ics", everyone(OK)),
+    "challenges.dialogue_register": Entry("POST", lambda w: f"{_dialogue(w)}/events/{w.event.id}/register",
+                                          members_only(COMPANIES)),
+    "challenges.dialogue_cancel_registration": Entry(
+        "POST", lambda w: f"{_dialogue(w)}/events/{w.event.id}/cancel", members_only(COMPANIES)),
+    "challenges.dialogue_book_slot": Entry("POST", lambda w: f"{_dialogue(w)}/meetings/{w.slot.id}/book",
+                                           members_only(COMPANIES)),
+    "challenges.dialogue_cancel_booking": Entry("POST", lambda w: f"{_dialogue(w)}/meetings/{w.slot.id}/cancel",
+                                                members_only(COMPANIES)),
+    "challenges.dialogue_ask": Entry("GET", lambda w: f"{_dialogue(w)}/questions", members_only(COMPANIES)),
+    "challenges.dialogue_rfi": Entry("GET", lambda w: f"{_dialogue(w)}/rfi", members_only(COMPANIES)),
+    "challenges.dialogue_manage": Entry("GET", lambda w: _manage_dialogue(w), members_only(CITY_STAFF)),
+    "challenges.dialogue_event_new": Entry("GET", lambda w: f"{_manage_dialogue(w)}/events/new",
+                                           members_only(CITY_STAFF)),
+    "challenges.dialogue_event_edit": Entry("GET", lambda w: f"{_manage_dialogue(w)}/events/{w.event.id}/edit",
+                                            members_only(CITY_STAFF)),
+    "challenges.dialogue_event_registrations": Entry(
+        "GET", lambda w: f"{_manage_dialogue(w)}/events/{w.event.id}/registrations", members_only(CITY_STAFF)),
+    "challenges.dialogue_event_record": Entry(
+        "GET", lambda w: f"{_manage_dialogue(w)}/events/{w.event.id}/record", members_only(CITY_STAFF)),
+    "challenges.dialogue_slots": Entry("GET", lambda w: f"{_manage_dialogue(w)}/meetings", members_only(CITY_STAFF)),
+    "challenges.dialogue_slot_delete": Entry(
+        "POST", lambda w: f"{_manage_dialogue(w)}/meetings/{w.slot.id}/delete", members_only(OFFICERS)),
+    "challenges.dialogue_slot_minutes": Entry(
+        "GET", lambda w: f"{_manage_dialogue(w)}/meetings/{w.slot.id}/minutes", members_only(CITY_STAFF)),
+    "challenges.dialogue_questions": Entry("GET", lambda w: f"{_manage_dialogue(w)}/questions",
+                                           members_only(CITY_STAFF)),
+    "challenges.dialogue_publish_answers": Entry("POST", lambda w: f"{_manage_dialogue(w)}/questions/publish",
+                                                 members_only(OFFICERS)),
+    "challenges.dialogue_answer": Entry("GET", lambda w: f"{_manage_dialogue(w)}/questions/{w.question.id}",
+                                        members_only(CITY_STAFF)),
+    "challenges.dialogue_rfi_manage": Entry("GET", lambda w: f"{_manage_dialogue(w)}/rfi", members_only(CITY_STAFF)),
+    "challenges.dialogue_rfi_question_edit": Entry(
+        "GET", lambda w: f"{_manage_dialogue(w)}/rfi/{w.rfi_question.id}/edit", members_only(CITY_STAFF)),
+    "challenges.dialogue_rfi_question_delete": Entry(
+        "POST", lambda w: f"{_manage_dialogue(w)}/rfi/{w.rfi_question.id}/delete", members_only(OFFICERS)),
+    "challenges.dialogue_rfi_responses": Entry("GET", lambda w: f"{_manage_dialogue(w)}/rfi/responses",
+                                               members_only(CITY_STAFF)),
+    "challenges.dialogue_rfi_synthesis": Entry("GET", lambda w: f"{_manage_dialogue(w)}/rfi/synthesis",
+                                               members_only(CITY_STAFF)),
+    "challenges.dialogue_summary": Entry("GET", lambda w: f"{_manage_dialogue(w)}/summary",
+                                         members_only(CITY_STAFF)),
 }
 
 # Requests that reach into another organisation: never served, and not even confirmed to exist.
@@ -129,6 +223,18 @@ CROSS_ORGANISATION: list[tuple[str, str, Callable[[World], str], set[str]]] = [
      lambda w: f"/organisations/{w.other_company.id}/requests", {"company_owner"}),
     ("city admin invites to another city", "GET",
      lambda w: f"/organisations/{w.other_city.id}/invitations", {"city_admin"}),
+    ("an unpublished challenge is hidden from everyone outside its city", "GET",
+     lambda w: f"/challenges/{w.draft.id}", {"company_owner", "evaluator", "user"}),
+    ("another city's officer opens a draft's management page", "GET",
+     lambda w: f"/manage/challenges/{w.draft.id}", {"officer_elsewhere"}),
+    ("another city's officer edits a draft", "GET",
+     lambda w: f"/manage/challenges/{w.draft.id}/edit/texts", {"officer_elsewhere"}),
+    ("another city's officer opens a draft's dialogue", "GET",
+     lambda w: f"/manage/challenges/{w.draft.id}/dialogue", {"officer_elsewhere"}),
+    ("a company downloads an unpublished challenge's attachment", "GET",
+     lambda w: f"/challenges/{w.draft.id}/attachments/{w.attachment.id}", {"company_owner"}),
+    ("a company reads the RFI responses", "GET",
+     lambda w: f"/manage/challenges/{w.challenge.id}/dialogue/rfi/responses", {"company_owner"}),
 ]
 
 
@@ -147,8 +253,37 @@ def world(db, make_org, make_user) -> World:
                             token_hash="0" * 64, invited_by_id=inviter.id, expires_at=utcnow() + timedelta(days=7))
     db.session.add_all([join_request, invitation])
     db.session.commit()
+    challenge = _challenge(db, city, inviter, state="market_dialogue", published_at=utcnow())
+    draft = _challenge(db, city, inviter, state="draft", published_at=None)
+    now = utcnow()
+    event = DialogueEvent(challenge_id=challenge.id, kind="info_session", title="Info", location="Town hall",
+                          starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=2))
+    slot = MeetingSlot(challenge_id=challenge.id, place="Town hall", starts_at=now + timedelta(days=4),
+                       ends_at=now + timedelta(days=4, hours=1))
+    question = Question(challenge_id=challenge.id, asked_by_id=applicant.id, organisation_id=other_company.id,
+                        text="How many schools?")
+    rfi_question = RfiQuestion(challenge_id=challenge.id, position=1, text="What would it cost?")
+    attachment = Attachment(challenge_id=challenge.id, title="Plan", stored_name="0" * 32,
+                            original_name="plan.pdf", content_type="application/pdf", size=5, sha256="0" * 64,
+                            uploaded_by_id=inviter.id)
+    db.session.add_all([event, slot, question, rfi_question, attachment])
+    db.session.commit()
+    uploads = Path(current_app.config["UPLOAD_DIR"])
+    uploads.mkdir(parents=True, exist_ok=True)
+    (uploads / attachment.stored_name).write_bytes(b"%PDF-")
     return World(city, other_city, company, other_company, city_person, other_city_person, join_request,
-                 invitation)
+                 invitation, challenge, draft, event, slot, question, rfi_question, attachment)
+
+
+def _challenge(db, city, creator, **fields) -> Challenge:
+    """A challenge of the city in the given state."""
+    now = utcnow()
+    challenge = Challenge(city_id=city.id, created_by_id=creator.id, workflow="challenge.with_dialogue",
+                          title_fi="Haaste", summary_fi="Tiivistelmä", questions_close_at=now + timedelta(days=20),
+                          proposals_close_at=now + timedelta(days=30), **fields)
+    db.session.add(challenge)
+    db.session.commit()
+    return challenge
 
 
 def outcome(response) -> str:
@@ -194,6 +329,9 @@ def test_route_gives_each_role_the_expected_outcome(client, world, user_with_rol
 @pytest.mark.parametrize("label, method, url, roles", CROSS_ORGANISATION, ids=[c[0] for c in CROSS_ORGANISATION])
 def test_nobody_reaches_into_another_organisation(client, world, user_with_role, login, label, method, url, roles):
     for role in roles:
-        login(user_with_role(role, home_org(role, world)))
+        if role == "officer_elsewhere":
+            login(user_with_role("officer", world.other_city))
+        else:
+            login(user_with_role(role, home_org(role, world)))
         response = client.open(url(world), method=method)
         assert outcome(response) in (FORBIDDEN, NOT_FOUND), f"{label}: {response.status_code}"

@@ -43,7 +43,7 @@ class _CompanyForm(Form):
     ("27364904", "in the form 1234567-8"),
 ])
 def test_business_id_validator_explains_the_problem(app, value, message):
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         form = _CompanyForm(data={"business_id": value})
         assert form.validate() is (message is None)
         if message:

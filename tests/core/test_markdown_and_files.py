@@ -3,6 +3,7 @@ import io
 import zipfile
 
 import pytest
+from flask_babel import force_locale
 from werkzeug.datastructures import FileStorage
 
 from core.files import UploadRefused, check_upload, send_stored, store_upload
@@ -60,7 +61,7 @@ def test_allowed_types_with_matching_content_are_accepted(app, name):
     ("big.pdf", b"%PDF-" + b"0" * 2048, "too large"),
 ])
 def test_disguised_empty_or_oversize_files_are_refused(app, name, data, message):
-    with pytest.raises(UploadRefused, match=message):
+    with force_locale("en"), pytest.raises(UploadRefused, match=message):
         check_upload(upload(name, data), max_bytes=1024)
 
 

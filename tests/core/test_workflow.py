@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from core.audit import AuditEntry
@@ -105,7 +106,7 @@ def test_apply_refuses_from_a_state_outside_the_sources(db, person, transition):
     other = next(s for s in STATES if s not in transition.sources)
     sample = Sample(state=other)
     role = next(iter(transition.roles))
-    with pytest.raises(NotAllowed, match="not available in the current state"):
+    with force_locale("en"), pytest.raises(NotAllowed, match="not available in the current state"):
         make_workflow().apply(sample, transition.action, person(role), comment="why")
     assert sample.state == other and entries(db) == []
 
@@ -135,7 +136,7 @@ def test_comment_is_required_where_the_table_says(db, person, action, state, rol
 
 def test_stale_page_is_refused(db, person):
     sample = Sample(state="review")
-    with pytest.raises(StaleState, match="out of date"):
+    with force_locale("en"), pytest.raises(StaleState, match="out of date"):
         make_workflow().apply(sample, "cancel", person("author"), comment="x", seen_state="draft")
     assert sample.state == "review" and entries(db) == []
 

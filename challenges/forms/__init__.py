@@ -1,0 +1,1 @@
+"""Forms of the challenges package, one module per area."""

@@ -1,0 +1,356 @@
+"""Forms of the officer's side of a challenge: creation, the edit sections, attachments, workflow actions.
+
+Each section form takes its initial data from a challenge (`initial()`) and
+hands the service plain values (`values()`); deadlines are typed on the
+Helsinki clock and given to the service in UTC. Every edit form carries the
+version of the challenge it was loaded from, so a stale save can be refused.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField,
+                     HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from challenges.models import (COMPENSATION_LABELS, PILOT_KIND_LABELS, SITE_KIND_LABELS, STATE_LABELS,
+                               Challenge, PilotKind)
+from challenges.services import challenges as services
+from challenges.workflow import DIRECT, WITH_DIALOGUE
+from core.i18n import LANGUAGE_LABELS, helsinki_to_utc, to_helsinki
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+VARIANT_LABELS = {WITH_DIALOGUE: _l("With a market dialogue before the call"),
+                  DIRECT: _l("Without a market dialogue: the call opens after approval")}
+
+
+def _strip(value: Any) -> Any:
+    """Surrounding spaces are never meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _local(value: datetime | None) -> datetime | None:
+    """A stored UTC time as the naive Helsinki wall-clock time a form shows."""
+    return to_helsinki(value).replace(tzinfo=None) if value else None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A typed Helsinki wall-clock time as aware UTC."""
+    return helsinki_to_utc(value) if value else None
+
+
+class VersionedForm(FlaskForm):
+    """An edit form that remembers the version of the challenge it was loaded from."""
+
+    version = HiddenField()
+
+    def field_for(self, key: Any):
+        """The field an error from the service belongs to (None for the whole form)."""
+        return getattr(self, key, None) if isinstance(key, str) else None
+
+
+class NewChallengeForm(FlaskForm):
+    """Start a challenge: city, variant, kind of pilot, title and summary in Finnish."""
+
+    city_id = SelectField(_l("City"), coerce=int, validate_choice=False,
+                          validators=[DataRequired(message=_l("Choose the city."))])
+    variant = RadioField(_l("Market dialogue"), choices=list(VARIANT_LABELS.items()), default=WITH_DIALOGUE,
+                         validators=[DataRequired(message=_l("Choose whether there is a market dialogue."))])
+    pilot_kind = RadioField(_l("Kind of pilot"), choices=[(k.value, v) for k, v in PILOT_KIND_LABELS.items()],
+                            default=PilotKind.PAID.value,
+                            validators=[DataRequired(message=_l("Choose the kind of pilot."))])
+    title_fi = StringField(_l("Title in Finnish"), filters=[_strip], validators=[
+        DataRequired(message=_l("Write the title in Finnish.")), Length(max=200)])
+    summary_fi = TextAreaField(_l("Summary in Finnish"), filters=[_strip], validators=[
+        DataRequired(message=_l("Write a short summary in Finnish.")), Length(max=2000)])
+
+
+class TextsForm(VersionedForm):
+    """Titles and summaries in three languages, the problem, the end users and the themes."""
+
+    language = SelectField(_l("Authoritative language"), choices=list(LANGUAGE_LABELS.items()),
+                           validators=[DataRequired(message=_l("Choose the authoritative language."))])
+    title_fi = StringField(_l("Title in Finnish"), filters=[_strip], validators=[
+        DataRequired(message=_l("Write the title in Finnish.")), Length(max=200)])
+    summary_fi = TextAreaField(_l("Summary in Finnish"), filters=[_strip], validators=[
+        DataRequired(message=_l("Write a short summary in Finnish.")), Length(max=2000)])
+    title_sv = StringField(_l("Title in Swedish"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    summary_sv = TextAreaField(_l("Summary in Swedish"), filters=[_strip],
+                               validators=[Optional(), Length(max=2000)])
+    title_en = StringField(_l("Title in English"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    summary_en = TextAreaField(_l("Summary in English"), filters=[_strip],
+                               validators=[Optional(), Length(max=2000)])
+    problem = TextAreaField(_l("Problem statement"), filters=[_strip],
+                            validators=[Optional(), Length(max=20000)])
+    end_users = TextAreaField(_l("End users"), filters=[_strip], validators=[Optional(), Length(max=10000)])
+    themes = SelectMultipleField(_l("Themes"), coerce=int, validate_choice=False)
+
+    @staticmethod
+    def initial(challenge: Challenge) -> dict[str, Any]:
+        """The form's data from the challenge."""
+        data = {name: getattr(challenge, name) for name in services.TEXT_FIELDS}
+        data["themes"] = [t.id for t in challenge.themes]
+        return data
+
+    def values(self) -> dict[str, Any]:
+        """The texts for the service."""
+        return {name: getattr(self, name).data for name in services.TEXT_FIELDS}
+
+
+class SiteRowForm(Form):
+    """One pilot site; a blank new row is ignored."""
+
+    id = HiddenField()
+    name = StringField(_l("Name of the site"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    kind = SelectField(_l("Kind of site"), validators=[Optional()],
+                       choices=[("", "")] + [(k.value, v) for k, v in SITE_KIND_LABELS.items()])
+    address = StringField(_l("Address"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    host_name = StringField(_l("Host contact's name"), filters=[_strip],
+                            validators=[Optional(), Length(max=200)])
+    host_email = StringField(_l("Host contact's email address"), filters=[_strip], validators=[
+        Optional(), Email(message=_l("Enter a valid email address.")), Length(max=254)])
+    remove = BooleanField(_l("Remove this site"))
+
+    def is_blank(self) -> bool:
+        """A new row where nothing was typed."""
+        return not self.id.data and not any((self.name.data, self.address.data, self.host_name.data,
+                                             self.host_email.data))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Blank new rows and rows to remove need no checking."""
+        if self.is_blank() or self.remove.data:
+            return True
+        return super().validate(extra_validators)
+
+
+class SitesForm(VersionedForm):
+    """Every pilot site of the challenge, plus a row for a new one."""
+
+    sites = FieldList(FormField(SiteRowForm), min_entries=1, max_entries=30)
+
+    @staticmethod
+    def initial(challenge: Challenge) -> dict[str, Any]:
+        """The existing sites and one empty row."""
+        rows = [{"id": str(s.id), **{f: getattr(s, f) for f in services.SITE_FIELDS}}
+                for s in challenge.sites]
+        return {"sites": rows + [{}]}
+
+    def rows(self) -> list[SiteRowForm]:
+        """The rows that mean something (blank new rows dropped)."""
+        return [entry.form for entry in self.sites if not entry.form.is_blank()]
+
+    def values(self) -> list[dict[str, Any]]:
+        """The site rows for the service."""
+        return [{"id": int(r.id.data) if (r.id.data or "").isdigit() else None, "remove": r.remove.data,
+                 **{f: getattr(r, f).data for f in services.SITE_FIELDS}} for r in self.rows()]
+
+    def field_for(self, key: Any):
+        """Row errors ("sites", index, field) land on that row's field."""
+        if isinstance(key, tuple):
+            rows = self.rows()
+            return getattr(rows[key[1]], key[2], None) if key[1] < len(rows) else None
+        return super().field_for(key)
+
+
+class BudgetForm(VersionedForm):
+    """The kind of pilot, the money and what the city offers."""
+
+    pilot_kind = RadioField(_l("Kind of pilot"), choices=[(k.value, v) for k, v in PILOT_KIND_LABELS.items()],
+                            validators=[DataRequired(message=_l("Choose the kind of pilot."))])
+    max_per_pilot = DecimalField(_l("Maximum per pilot (euros, excluding VAT)"), places=2, validators=[
+        Optional(), NumberRange(min=0, message=_l("The amount cannot be negative."))])
+    total_budget = DecimalField(_l("Total budget (euros, excluding VAT)"), places=2, validators=[
+        Optional(), NumberRange(min=0, message=_l("The amount cannot be negative."))])
+    pilot_count = IntegerField(_l("Number of pilots"), validators=[
+        Optional(), NumberRange(min=1, max=1000, message=_l("Enter a number of at least 1."))])
+    compensation = RadioField(_l("Compensation"),
+                              choices=[(k.value, v) for k, v in COMPENSATION_LABELS.items()],
+                              validators=[DataRequired(message=_l("Choose how the compensation is set."))])
+    offers_site_access = BooleanField(_l("Access to a real setting for the pilot"))
+    offers_facilitation = BooleanField(_l("Facilitation: the city helps to arrange the pilot"))
+    offers_data = BooleanField(_l("Data for the pilot"))
+    offers_compensation = BooleanField(_l("Compensation for the pilot"))
+    offer_details = TextAreaField(_l("Details of what the city offers"), filters=[_strip],
+                                  validators=[Optional(), Length(max=5000)])
+
+    @staticmethod
+    def initial(challenge: Challenge) -> dict[str, Any]:
+        """The form's data from the challenge."""
+        return {name: getattr(challenge, name) for name in services.BUDGET_FIELDS}
+
+    def values(self) -> dict[str, Any]:
+        """The budget for the service."""
+        return {name: getattr(self, name).data for name in services.BUDGET_FIELDS}
+
+
+class ScheduleForm(VersionedForm):
+    """Dates on the Helsinki clock: dialogue, deadlines, selection, pilots."""
+
+    dialogue_starts_at = DateTimeLocalField(_l("Market dialogue starts"), format=LOCAL_FORMAT,
+                                            validators=[Optional()])
+    dialogue_ends_at = DateTimeLocalField(_l("Market dialogue ends"), format=LOCAL_FORMAT,
+                                          validators=[Optional()])
+    questions_close_at = DateTimeLocalField(_l("Deadline for questions"), format=LOCAL_FORMAT,
+                                            validators=[Optional()])
+    proposals_close_at = DateTimeLocalField(_l("Deadline for proposals"), format=LOCAL_FORMAT,
+                                            validators=[Optional()])
+    selection_on = DateField(_l("Selection date"), validators=[Optional()])
+    pilot_starts_on = DateField(_l("Pilots start"), validators=[Optional()])
+    pilot_ends_on = DateField(_l("Pilots end"), validators=[Optional()])
+
+    DATETIMES = ("dialogue_starts_at", "dialogue_ends_at", "questions_close_at", "proposals_close_at")
+
+    @classmethod
+    def initial(cls, challenge: Challenge) -> dict[str, Any]:
+        """The form's data: times shown on the Helsinki clock."""
+        data = {name: getattr(challenge, name) for name in services.SCHEDULE_FIELDS}
+        data.update({name: _local(data[name]) for name in cls.DATETIMES})
+        return data
+
+    def values(self) -> dict[str, Any]:
+        """The schedule for the service, times in UTC."""
+        data = {name: getattr(self, name).data for name in services.SCHEDULE_FIELDS}
+        data.update({name: _utc(data[name]) for name in self.DATETIMES})
+        return data
+
+
+SCALE_LABELS = [_l("What a score of %(n)d means", n=n) for n in range(services.SCALE_POINTS)]
+
+
+class CriterionRowForm(Form):
+    """One evaluation criterion; a blank row is ignored."""
+
+    name = StringField(_l("Criterion"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Description"), filters=[_strip],
+                                validators=[Optional(), Length(max=5000)])
+    weight = IntegerField(_l("Weight (1–100)"), validators=[
+        Optional(),
+        NumberRange(min=1, max=100, message=_l("The weight must be a whole number from 1 to 100."))])
+    min_score = IntegerField(_l("Minimum score (optional, 0–5)"), validators=[
+        Optional(), NumberRange(min=0, max=5, message=_l("The minimum score must be from 0 to 5."))])
+    scale_0 = StringField(SCALE_LABELS[0], filters=[_strip], validators=[Optional(), Length(max=500)])
+    scale_1 = StringField(SCALE_LABELS[1], filters=[_strip], validators=[Optional(), Length(max=500)])
+    scale_2 = StringField(SCALE_LABELS[2], filters=[_strip], validators=[Optional(), Length(max=500)])
+    scale_3 = StringField(SCALE_LABELS[3], filters=[_strip], validators=[Optional(), Length(max=500)])
+    scale_4 = StringField(SCALE_LABELS[4], filters=[_strip], validators=[Optional(), Length(max=500)])
+    scale_5 = StringField(SCALE_LABELS[5], filters=[_strip], validators=[Optional(), Length(max=500)])
+
+    def scale_fields(self) -> list:
+        """The six anchored descriptions, 0 to 5."""
+        return [getattr(self, f"scale_{n}") for n in range(services.SCALE_POINTS)]
+
+    def is_blank(self) -> bool:
+        """A row where nothing was typed."""
+        raw = (self.weight.raw_data or [""])[0] if self.weight.raw_data else ""
+        return not (self.name.data or self.description.data or raw or self.weight.data
+                    or any(f.data for f in self.scale_fields()))
+
+    def validate(self, extra_validators=None) -> bool:
+        """A blank row needs no checking; a filled one needs a name and a weight."""
+        if self.is_blank():
+            return True
+        ok = super().validate(extra_validators)
+        if not self.name.data:
+            self.name.errors = [*self.name.errors, _l("Name the criterion.")]
+            ok = False
+        if self.weight.data is None and not self.weight.errors:
+            self.weight.errors = [*self.weight.errors, _l("Give the criterion a weight.")]
+            ok = False
+        return ok
+
+
+class CriteriaForm(VersionedForm):
+    """The evaluation criteria, with room for two more."""
+
+    criteria = FieldList(FormField(CriterionRowForm), min_entries=1, max_entries=services.MAX_CRITERIA)
+
+    @staticmethod
+    def initial(challenge: Challenge) -> dict[str, Any]:
+        """The challenge's criteria, or its city's template when it has none, plus empty rows."""
+        items = services.criteria_items(challenge) or services.template_criteria(challenge.city)
+        rows = [{"name": i["name"], "description": i["description"], "weight": i["weight"],
+                 "min_score": i.get("min_score"),
+                 **{f"scale_{n}": s for n, s in enumerate((i.get("scale") or [])[:services.SCALE_POINTS])}}
+                for i in items]
+        spare = max(0, min(2, services.MAX_CRITERIA - len(rows)))
+        return {"criteria": rows + [{}] * spare}
+
+    def rows(self) -> list[CriterionRowForm]:
+        """The rows that mean something (blank rows dropped)."""
+        return [entry.form for entry in self.criteria if not entry.form.is_blank()]
+
+    def values(self) -> list[dict[str, Any]]:
+        """The criteria for the service, in order."""
+        return [{"name": r.name.data, "description": r.description.data, "weight": r.weight.data,
+                 "min_score": r.min_score.data, "scale": [f.data for f in r.scale_fields()]}
+                for r in self.rows()]
+
+    def field_for(self, key: Any):
+        """Row errors ("criteria", index, field) land on that row's field; set-wide ones on the first row."""
+        rows = self.rows()
+        if isinstance(key, tuple):
+            return getattr(rows[key[1]], key[2], None) if key[1] < len(rows) else None
+        if key == "criteria" and self.criteria.entries:
+            return self.criteria.entries[0].form.name
+        return super().field_for(key)
+
+
+class TermsForm(VersionedForm):
+    """The contract terms summary."""
+
+    ipr_terms = TextAreaField(_l("Intellectual property rights"), filters=[_strip],
+                              validators=[Optional(), Length(max=10000)])
+    reporting_duties = TextAreaField(_l("Reporting duties"), filters=[_strip],
+                                     validators=[Optional(), Length(max=10000)])
+    personal_data_allowed = BooleanField(
+        _l("The pilot may process personal data of pupils or other end users"))
+
+    @staticmethod
+    def initial(challenge: Challenge) -> dict[str, Any]:
+        """The form's data from the challenge."""
+        return {name: getattr(challenge, name) for name in services.TERMS_FIELDS}
+
+    def values(self) -> dict[str, Any]:
+        """The terms for the service."""
+        return {name: getattr(self, name).data for name in services.TERMS_FIELDS}
+
+
+class AttachmentForm(FlaskForm):
+    """Upload a file with a title."""
+
+    title = StringField(_l("Title"), filters=[_strip], validators=[
+        DataRequired(message=_l("Give the attachment a title.")), Length(max=200)])
+    file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file."))])
+
+
+class TransitionForm(FlaskForm):
+    """A workflow action on the state the user saw, with a reason where one is required."""
+
+    action = HiddenField(validators=[InputRequired()])
+    seen_state = HiddenField(validators=[InputRequired()])
+    comment = TextAreaField(_l("Reason"), filters=[_strip], validators=[Optional(), Length(max=5000)])
+
+    def for_action(self, action: str) -> "TransitionForm":
+        """Give the comment field an id of its own, so several action forms fit on one page."""
+        self.comment.id = f"comment-{action}"
+        self.comment.label.field_id = self.comment.id
+        return self
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class ListFilterForm(FlaskForm):
+    """The state filter of the staff list; sent with GET, so without a CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField(_l("State"), validators=[Optional()],
+                        choices=[("", _l("All states"))] + [(s.value, v) for s, v in STATE_LABELS.items()])

@@ -1,0 +1,183 @@
+"""Forms of the market dialogue: events, meeting slots, questions, answers, RFI, synthesis and summary.
+
+Times are typed as Helsinki wall-clock time and converted to UTC with
+`helsinki_to_utc`; editing shows stored times on the Helsinki clock again.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateTimeLocalField, Field, IntegerField, SelectField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField, URLField)
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+
+from auth.models import Organisation
+from challenges.models import EVENT_KIND_LABELS
+from challenges.services.dialogue import EventFields
+from core.i18n import helsinki_to_utc, to_helsinki
+
+TEXT_MAX = 20000
+
+
+def strip_text(value: Any) -> Any:
+    """Drop surrounding spaces from typed text."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _when(label: Any, message: Any) -> DateTimeLocalField:
+    """A Helsinki date and time."""
+    return DateTimeLocalField(label, format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+                              validators=[InputRequired(message=message)])
+
+
+def _utc(field: Field) -> datetime:
+    """A typed Helsinki time as aware UTC."""
+    return helsinki_to_utc(field.data)
+
+
+def helsinki_clock(value: datetime | None) -> datetime | None:
+    """A stored UTC time as the naive Helsinki time a form shows."""
+    return to_helsinki(value).replace(tzinfo=None) if value else None
+
+
+class CompanyForm(FlaskForm):
+    """A company action (register, book, ask, answer): which of the user's companies acts."""
+
+    organisation_id = SelectField(_l("On behalf of"), coerce=int,
+                                  validators=[InputRequired(message=_l("Choose your organisation."))])
+
+    def offer(self, companies: list[Organisation]) -> "CompanyForm":
+        """Offer the user's companies; with one, it is chosen already."""
+        self.organisation_id.choices = [(c.id, c.display_name) for c in companies]
+        if len(companies) == 1 and not self.organisation_id.raw_data:
+            self.organisation_id.data = companies[0].id
+        return self
+
+    def organisation(self, companies: list[Organisation]) -> Organisation | None:
+        """The chosen organisation (one of the user's companies)."""
+        return next((c for c in companies if c.id == self.organisation_id.data), None)
+
+
+class EventForm(FlaskForm):
+    """An officer announces an info session, workshop or company day."""
+
+    kind = SelectField(_l("Kind of event"),
+                       choices=[(k.value, label) for k, label in EVENT_KIND_LABELS.items()],
+                       validators=[DataRequired(message=_l("Choose the kind of event."))])
+    title = StringField(_l("Title"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Give the event a title.")), Length(max=200)])
+    description = TextAreaField(_l("Description (Markdown)"), filters=[strip_text],
+                                validators=[Optional(), Length(max=TEXT_MAX)])
+    starts_at = _when(_l("Starts (Helsinki time)"), _l("Enter the start date and time."))
+    ends_at = _when(_l("Ends (Helsinki time)"), _l("Enter the end date and time."))
+    online_url = URLField(_l("Online link"), filters=[strip_text], validators=[
+        Optional(), URL(message=_l("Enter a web address starting with https://.")), Length(max=500)])
+    location = StringField(_l("Place"), filters=[strip_text], validators=[Optional(), Length(max=300)])
+    capacity = IntegerField(_l("Capacity (people; leave empty for no limit)"), validators=[
+        Optional(), NumberRange(min=1, max=100000, message=_l("Enter a whole number of at least 1."))])
+
+    def fields(self) -> EventFields:
+        """What was typed, with times in UTC."""
+        return EventFields(kind=self.kind.data, title=self.title.data,
+                           description=self.description.data or None,
+                           starts_at=_utc(self.starts_at), ends_at=_utc(self.ends_at),
+                           online_url=self.online_url.data or None, location=self.location.data or None,
+                           capacity=self.capacity.data)
+
+
+class EventRecordForm(FlaskForm):
+    """Material and minutes of a held event."""
+
+    material = TextAreaField(_l("Material (Markdown: links to slides, recordings)"), filters=[strip_text],
+                             validators=[Optional(), Length(max=TEXT_MAX)])
+    minutes = TextAreaField(_l("Minutes (Markdown)"), filters=[strip_text],
+                            validators=[Optional(), Length(max=TEXT_MAX)])
+    save = SubmitField(_l("Save"))
+    publish = SubmitField(_l("Save and publish to everyone"))
+
+
+class SlotForm(FlaskForm):
+    """A one-to-one meeting time offered to every company."""
+
+    starts_at = _when(_l("Starts (Helsinki time)"), _l("Enter the start date and time."))
+    ends_at = _when(_l("Ends (Helsinki time)"), _l("Enter the end date and time."))
+    place = StringField(_l("Place or online link"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Say where the meeting takes place.")), Length(max=500)])
+
+    def times(self) -> tuple[datetime, datetime]:
+        """Start and end in UTC."""
+        return _utc(self.starts_at), _utc(self.ends_at)
+
+
+class MinutesForm(FlaskForm):
+    """The minutes of a held one-to-one meeting."""
+
+    minutes = TextAreaField(_l("Minutes (Markdown)"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Write the minutes.")), Length(max=TEXT_MAX)])
+
+
+class QuestionForm(CompanyForm):
+    """A company's question, asked privately."""
+
+    text = TextAreaField(_l("Your question"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Write your question.")), Length(max=5000)])
+
+
+class AnswerForm(FlaskForm):
+    """The city's answer to a question (published separately)."""
+
+    answer = TextAreaField(_l("Answer (Markdown)"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Write the answer.")), Length(max=TEXT_MAX)])
+
+
+class PublishAnswersForm(FlaskForm):
+    """Choose answered questions to publish together."""
+
+    question_ids = SelectMultipleField(_l("Answers to publish"), coerce=int, validate_choice=False,
+                                       validators=[DataRequired(message=_l("Choose at least one answer."))])
+
+
+class RfiQuestionForm(FlaskForm):
+    """One question of the request for information."""
+
+    text = TextAreaField(_l("Question"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Write the question.")), Length(max=5000)])
+
+
+class SynthesisForm(FlaskForm):
+    """The anonymised synthesis of the RFI responses."""
+
+    synthesis = TextAreaField(_l("Synthesis (Markdown; do not name companies or people)"),
+                              filters=[strip_text], validators=[Optional(), Length(max=TEXT_MAX)])
+    save = SubmitField(_l("Save"))
+    publish = SubmitField(_l("Save and publish to everyone"))
+
+
+class SummaryForm(FlaskForm):
+    """What was learned in the dialogue and what changed in the challenge."""
+
+    summary = TextAreaField(_l("What was learned (Markdown)"), filters=[strip_text],
+                            validators=[Optional(), Length(max=TEXT_MAX)])
+    changes = TextAreaField(_l("What changed in the challenge (Markdown)"), filters=[strip_text],
+                            validators=[Optional(), Length(max=TEXT_MAX)])
+    save = SubmitField(_l("Save"))
+    publish = SubmitField(_l("Save and publish to everyone"))
+
+
+def rfi_response_form(questions: list[Any], answers: dict[int, str]) -> CompanyForm:
+    """A form with one answer field per RFI question (named q<id>), filled with the saved answers."""
+
+    class RfiResponseForm(CompanyForm):
+        """A company's answers to the request for information."""
+
+        def answers(self) -> dict[int, str]:
+            """The typed answers by question id."""
+            return {q.id: self[f"q{q.id}"].data or "" for q in questions}
+
+    for question in questions:
+        setattr(RfiResponseForm, f"q{question.id}", TextAreaField(
+            question.text, filters=[strip_text], validators=[Optional(), Length(max=TEXT_MAX)]))
+    return RfiResponseForm(data={f"q{k}": v for k, v in answers.items()})

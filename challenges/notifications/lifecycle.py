@@ -1,0 +1,124 @@
+"""Who is told what when a challenge moves through its lifecycle or changes after publication.
+
+Recipients are collected in one query per move, each person is emailed once,
+in their own language, through the outbox (sent after commit).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import lazyload
+
+from auth.models import Membership, MembershipStatus, Role, User
+from challenges.models import (Challenge, DialogueEvent, EventRegistration, Follow, Question,
+                               RegistrationStatus, Subscription)
+from challenges.models.challenge import challenge_themes
+from core.extensions import db
+from core.mail import queue_email
+
+# Followers and subscribers are sent to the public page; staff go to the manage page.
+PUBLIC_ENDPOINT = "challenges.detail"
+MANAGE_ENDPOINT = "challenges.manage_detail"
+STAFF_ACTIONS = ("submit_for_approval", "approve", "return_to_draft")
+
+
+def _link(endpoint: str, **values: Any) -> str:
+    """An absolute link for an email, also from a job (no request)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return base + url_for(endpoint, **values)
+
+
+def public_link(challenge: Challenge) -> str:
+    """The public page of a challenge in the catalogue."""
+    return _link(PUBLIC_ENDPOINT, challenge_id=challenge.id)
+
+
+def manage_link(challenge: Challenge) -> str:
+    """The staff page of a challenge."""
+    return _link(MANAGE_ENDPOINT, challenge_id=challenge.id)
+
+
+def _people(*id_queries: Select) -> list[User]:
+    """Active users whose ids any of the queries return, each once."""
+    stmt = (select(User).where(or_(*(User.id.in_(q) for q in id_queries)), User.active.is_(True),
+                               User.anonymised_at.is_(None))
+            .options(lazyload(User.memberships)).order_by(User.id))
+    return list(db.session.scalars(stmt))
+
+
+def _send(event: str, people: Iterable[User], challenge: Challenge, link: str, **context: Any) -> int:
+    """Queue one email per person in their language; returns how many."""
+    count = 0
+    for person in people:
+        queue_email(event, to=person.email, locale=person.locale, challenge=challenge, recipient=person,
+                    link=link, **context)
+        count += 1
+    return count
+
+
+def followers(challenge: Challenge) -> Select:
+    """Ids of the users following the challenge."""
+    return select(Follow.user_id).where(Follow.challenge_id == challenge.id)
+
+
+def event_participants(challenge: Challenge) -> Select:
+    """Ids of the users registered (not waiting, not cancelled) for the challenge's events."""
+    return (select(EventRegistration.user_id)
+            .join(DialogueEvent, DialogueEvent.id == EventRegistration.event_id)
+            .where(DialogueEvent.challenge_id == challenge.id,
+                   EventRegistration.status == RegistrationStatus.REGISTERED.value))
+
+
+def askers(challenge: Challenge) -> Select:
+    """Ids of the users who asked a question about the challenge."""
+    return select(Question.asked_by_id).where(Question.challenge_id == challenge.id)
+
+
+def subscribers(challenge: Challenge) -> Select:
+    """Ids of the users subscribed to the challenge's city or to any of its themes."""
+    theme_ids = select(challenge_themes.c.theme_id).where(challenge_themes.c.challenge_id == challenge.id)
+    return select(Subscription.user_id).where(or_(Subscription.city_id == challenge.city_id,
+                                                  Subscription.theme_id.in_(theme_ids)))
+
+
+def decision_makers(challenge: Challenge) -> Select:
+    """Ids of the owning city's decision makers."""
+    return select(Membership.user_id).where(Membership.organisation_id == challenge.city_id,
+                                            Membership.role == Role.DECISION_MAKER.value,
+                                            Membership.status == MembershipStatus.ACTIVE.value)
+
+
+def creator(challenge: Challenge) -> Select:
+    """The id of the officer who created the challenge."""
+    return select(Challenge.created_by_id).where(Challenge.id == challenge.id)
+
+
+def challenge_transitioned(challenge: Challenge, transition: Any, user: Any, entry: Any) -> None:
+    """Tell the people a move concerns (called by the workflow engine inside the transaction)."""
+    comment = entry.comment if entry is not None else None
+    action = transition.action
+    staff_link = manage_link(challenge) if action in STAFF_ACTIONS else None
+    if action == "submit_for_approval":
+        _send("challenge_submitted", _people(decision_makers(challenge)), challenge, staff_link, actor=user)
+    elif action == "approve":
+        _send("challenge_approved", _people(creator(challenge)), challenge, staff_link, actor=user)
+    elif action == "return_to_draft":
+        _send("challenge_returned", _people(creator(challenge)), challenge, staff_link, actor=user,
+              comment=comment)
+    elif action == "cancel":
+        people = _people(followers(challenge), event_participants(challenge), askers(challenge))
+        _send("challenge_cancelled", people, challenge, public_link(challenge), comment=comment)
+    elif action == "open_call":
+        people = _people(followers(challenge), subscribers(challenge))
+        _send("challenge_call_opened", people, challenge, public_link(challenge))
+
+
+def challenge_changed(challenge: Challenge, changes: list[Any]) -> int:
+    """Tell the followers of a published challenge what changed."""
+    return _send("challenge_changed", _people(followers(challenge)), challenge, public_link(challenge),
+                 changes=changes)

@@ -1,0 +1,1 @@
+"""Challenge operations, one module per area. They flush, never commit."""

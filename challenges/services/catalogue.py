@@ -1,0 +1,192 @@
+"""The public catalogue: filters, full-text search, order, pagination, the feed, the detail page's load."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case, exists, func, literal, literal_column, select
+from sqlalchemy.orm import joinedload, raiseload, selectinload
+
+from auth.models import Organisation, OrgKind
+from challenges.models import Challenge, ChallengeState, Follow, Theme
+from challenges.permissions import public_challenges
+from core.extensions import db
+from core.models import utcnow
+
+PAGE_SIZE = 20
+FEED_SIZE = 50
+MAX_PAGE = 10_000  # an offset beyond any real catalogue: refuses absurd numbers without a 500
+
+S = ChallengeState
+
+# The public states as the reader thinks of them; each group lists the states it covers.
+STATUS_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "dialogue": (_l("Coming up and market dialogue"), (S.APPROVED.value, S.MARKET_DIALOGUE.value)),
+    "open": (_l("Open for proposals"), (S.OPEN.value,)),
+    "evaluation": (_l("Closed, proposals being evaluated"), (S.CLOSED.value, S.EVALUATION.value)),
+    "piloting": (_l("Piloting"), (S.AWARDED.value, S.PILOTING.value)),
+    "completed": (_l("Completed"), (S.COMPLETED.value,)),
+    "ended": (_l("Ended without a pilot"), (S.UNSUCCESSFUL.value, S.CANCELLED.value)),
+}
+
+# Deadline filters: only calls that are open now, and optionally closing within so many days.
+DEADLINES: dict[str, tuple[Any, int | None]] = {
+    "open_now": (_l("Open for proposals now"), None),
+    "7": (_l("Proposals close within 7 days"), 7),
+    "30": (_l("Proposals close within 30 days"), 30),
+}
+
+# States whose proposal deadline is still to come: these lead the catalogue, soonest first.
+UPCOMING_STATES = (S.APPROVED.value, S.MARKET_DIALOGUE.value, S.OPEN.value)
+
+_WORD = re.compile(r"[^\W_]+")
+SIMPLE = literal_column("'simple'::regconfig")
+
+
+@dataclass
+class CatalogueQuery:
+    """What the reader asked for: every part optional."""
+
+    q: str | None = None
+    city_id: int | None = None
+    theme_id: int | None = None
+    status: str | None = None
+    deadline: str | None = None
+
+
+@dataclass
+class CataloguePage:
+    """One page of results with the total count across all pages."""
+
+    items: list[Challenge]
+    total: int
+    number: int
+    size: int = PAGE_SIZE
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        """True when there is a page before this one."""
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        """True when there is a page after this one."""
+        return self.number < self.pages
+
+
+# --- search ----------------------------------------------------------------------------------
+
+def search_words(q: str | None) -> list[str]:
+    """The words of a search, lower-cased: letters and digits only, so no syntax reaches the database."""
+    return _WORD.findall((q or "").lower())[:20]
+
+
+def _like_pattern(word: str) -> str:
+    """A LIKE pattern matching word anywhere, with the LIKE wildcards escaped."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_challenges(stmt: Select, q: str | None) -> Select:
+    """Challenges whose search document has every word of q (as a word prefix on PostgreSQL)."""
+    words = search_words(q)
+    if not words:
+        return stmt
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = " & ".join(f"{word}:*" for word in words)
+        # The configuration is a literal so that an expression index on the same to_tsvector can serve it.
+        return stmt.where(func.to_tsvector(SIMPLE, Challenge.search_document)
+                          .bool_op("@@")(func.to_tsquery(SIMPLE, query)))
+    return stmt.where(and_(*(Challenge.search_document.like(_like_pattern(word), escape="\\")
+                             for word in words)))
+
+
+# --- filters and order -----------------------------------------------------------------------
+
+def filter_catalogue(stmt: Select, query: CatalogueQuery, now: datetime | None = None) -> Select:
+    """Narrow stmt by city, theme, status group, deadline and search words."""
+    now = now or utcnow()
+    if query.city_id is not None:
+        stmt = stmt.where(Challenge.city_id == query.city_id)
+    if query.theme_id is not None:
+        stmt = stmt.where(Challenge.themes.any(Theme.id == query.theme_id))
+    if query.status in STATUS_GROUPS:
+        stmt = stmt.where(Challenge.state.in_(STATUS_GROUPS[query.status][1]))
+    if query.deadline in DEADLINES:
+        stmt = stmt.where(Challenge.state == S.OPEN.value, Challenge.proposals_close_at > now)
+        days = DEADLINES[query.deadline][1]
+        if days is not None:
+            stmt = stmt.where(Challenge.proposals_close_at <= now + timedelta(days=days))
+    return search_challenges(stmt, query.q)
+
+
+def order_catalogue(stmt: Select, now: datetime | None = None) -> Select:
+    """Calls with the deadline ahead first (soonest first), the rest (latest first), then none; then id."""
+    now = now or utcnow()
+    deadline = Challenge.proposals_close_at
+    upcoming = and_(Challenge.state.in_(UPCOMING_STATES), deadline >= now)
+    bucket = case((upcoming, 0), (deadline.is_(None), 2), else_=1)
+    ahead = case((upcoming, deadline))
+    return stmt.order_by(bucket, ahead.asc(), deadline.desc(), Challenge.id)
+
+
+def _list_options() -> tuple:
+    """What a list of challenges needs: the city (joined by the model) and themes in one more query."""
+    return (selectinload(Challenge.themes), raiseload(Challenge.sites), raiseload(Challenge.criteria),
+            raiseload(Challenge.attachments))
+
+
+def catalogue_page(query: CatalogueQuery, number: int = 1, size: int = PAGE_SIZE) -> CataloguePage:
+    """One page of the public catalogue: a count query, a page query and one query for themes."""
+    now = utcnow()
+    stmt = filter_catalogue(public_challenges(), query, now)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    number = min(max(1, number), MAX_PAGE)
+    page_stmt = order_catalogue(stmt, now).options(*_list_options()).limit(size).offset((number - 1) * size)
+    return CataloguePage(list(db.session.scalars(page_stmt)), total, number, size)
+
+
+def newly_opened(limit: int = FEED_SIZE) -> list[Challenge]:
+    """Public calls that have been opened for proposals, newest first, for the Atom feed."""
+    stmt = (public_challenges().where(Challenge.opened_at.is_not(None))
+            .options(raiseload(Challenge.themes), raiseload(Challenge.sites), raiseload(Challenge.criteria),
+                     raiseload(Challenge.attachments))
+            .order_by(Challenge.opened_at.desc(), Challenge.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+# --- the filter choices and the detail page --------------------------------------------------
+
+def catalogue_cities() -> list[Organisation]:
+    """The cities offered in the city filter and on the subscriptions page."""
+    stmt = select(Organisation).where(Organisation.kind == OrgKind.CITY.value,
+                                      Organisation.is_active.is_(True)).order_by(Organisation.name)
+    return list(db.session.scalars(stmt))
+
+
+def catalogue_themes() -> list[Theme]:
+    """The themes offered in the filter and on the subscriptions page, by name in the reader's language."""
+    return sorted(db.session.scalars(select(Theme)), key=lambda theme: theme.name.casefold())
+
+
+def find_challenge(challenge_id: int, reader: Any = None) -> tuple[Challenge | None, bool]:
+    """A challenge with everything its page shows loaded, and whether reader follows it.
+
+    One query brings the challenge, its city, themes and attachments (small sets,
+    joined) and the reader's follow; sites and criteria take one query each.
+    """
+    following = literal(False)
+    if getattr(reader, "is_authenticated", False):
+        following = exists().where(Follow.challenge_id == Challenge.id, Follow.user_id == reader.id)
+    stmt = (select(Challenge, following.label("following")).where(Challenge.id == challenge_id)
+            .options(joinedload(Challenge.themes), joinedload(Challenge.attachments),
+                     selectinload(Challenge.sites), selectinload(Challenge.criteria)))
+    row = db.session.execute(stmt).unique().first()
+    return (row[0], bool(row[1])) if row is not None else (None, False)

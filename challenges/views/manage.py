@@ -1,0 +1,315 @@
+"""The officer's side of challenges: staff list, creation, overview, edit sections, actions, attachments.
+
+Visitors are sent to log in. A challenge the user may not see is a 404
+(another city's draft is not even confirmed to exist); a public challenge the
+user may not manage is a 403.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import raiseload
+
+from auth.models import Organisation
+from auth.permissions import ensure, is_platform_admin, permission_required
+from challenges import bp
+from challenges.forms.challenge import (VARIANT_LABELS, ActionForm, AttachmentForm, BudgetForm, CriteriaForm,
+                                        ListFilterForm, NewChallengeForm, ScheduleForm, SitesForm, TermsForm,
+                                        TextsForm, TransitionForm, VersionedForm)
+from challenges.models import PILOT_KIND_LABELS, STATE_LABELS, Attachment, Challenge, PilotKind
+from challenges.permissions import (can_create_challenge, can_edit, can_edit_criteria, can_manage_list, can_view,
+                                    is_city_staff, managed_challenges)
+from challenges.services import challenges as services
+from challenges.workflow import missing_for_publication, workflow_of
+from core import audit
+from core.extensions import db
+from core.files import send_stored
+from core.workflow import CommentRequired, TransitionError
+
+PAGE_SIZE = 25
+STATE_NAMES = {state.value: label for state, label in STATE_LABELS.items()}
+
+
+@dataclass(frozen=True)
+class Section:
+    """An edit page: its form, the service that saves it, its heading."""
+
+    form: type[VersionedForm]
+    save: Callable[..., list[str]]
+    title: Any
+
+
+def _save_texts(challenge, user, form, seen_version):
+    """Texts and themes."""
+    return services.update_texts(challenge, user, form.values(), theme_ids=form.themes.data or [],
+                                 seen_version=seen_version)
+
+
+SECTIONS = {
+    "texts": Section(TextsForm, _save_texts, _l("Texts and themes")),
+    "sites": Section(SitesForm, lambda c, u, f, v: services.save_sites(c, u, f.values(), seen_version=v),
+                     _l("Pilot sites")),
+    "budget": Section(BudgetForm, lambda c, u, f, v: services.update_budget(c, u, f.values(), seen_version=v),
+                      _l("Budget and what the city offers")),
+    "schedule": Section(ScheduleForm,
+                        lambda c, u, f, v: services.update_schedule(c, u, f.values(), seen_version=v),
+                        _l("Schedule")),
+    "criteria": Section(CriteriaForm,
+                        lambda c, u, f, v: services.replace_criteria(c, u, f.values(), seen_version=v),
+                        _l("Evaluation criteria")),
+    "terms": Section(TermsForm, lambda c, u, f, v: services.update_terms(c, u, f.values(), seen_version=v),
+                     _l("Contract terms")),
+}
+SECTION_RULE = "any(" + ", ".join(SECTIONS) + ")"
+
+ACTION_LABELS = {
+    "challenge_created": _l("Created"),
+    "challenge_updated": _l("Edited"),
+}
+
+
+def _staff_challenge_or_404(challenge_id: int) -> Challenge:
+    """The challenge for its city's staff and platform admins; 404 for others unless public (then 403)."""
+    challenge = db.get_or_404(Challenge, challenge_id)
+    if not (is_city_staff(current_user, challenge) or is_platform_admin(current_user)):
+        abort(403 if challenge.is_public else 404)
+    return challenge
+
+
+def _editable_challenge(challenge_id: int) -> Challenge:
+    """The challenge when the user may edit it (its city's officers, before award); 403 otherwise."""
+    challenge = _staff_challenge_or_404(challenge_id)
+    ensure(can_edit(current_user, challenge))
+    return challenge
+
+
+def _apply_errors(form: Any, exc: services.ChallengeRefused) -> list[Any]:
+    """Put the service's messages next to their fields; returns the ones without a field."""
+    loose = []
+    for key, message in exc.errors.items():
+        if hasattr(form, "field_for"):
+            target = form.field_for(key)
+        else:
+            target = getattr(form, key, None) if isinstance(key, str) else None
+        if target is None:
+            loose.append(message)
+        else:
+            target.errors = [*target.errors, message]
+    return loose
+
+
+# --- list and creation ---------------------------------------------------------------------
+
+@bp.get("/manage/challenges")
+@permission_required(can_manage_list)
+def manage_list():
+    """The challenges of the user's cities (all for platform admins), filtered by state, newest first."""
+    form = ListFilterForm(formdata=request.args)
+    valid = form.validate()
+    state = form.state.data if valid else None
+    after = request.args.get("after", type=int)
+    stmt = managed_challenges(current_user)
+    if state:
+        stmt = stmt.where(Challenge.state == state)
+    if after is not None:
+        stmt = stmt.where(Challenge.id < after)
+    # The list shows none of these; raising keeps a later template change from querying per row.
+    stmt = stmt.options(raiseload(Challenge.sites), raiseload(Challenge.criteria),
+                        raiseload(Challenge.themes))
+    rows = list(db.session.scalars(stmt.order_by(Challenge.id.desc()).limit(PAGE_SIZE + 1)))
+    items, next_after = rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None)
+    return render_template("challenges/manage_list.html", form=form, items=items, state=state, after=after,
+                           next_after=next_after, can_create=can_create_challenge(current_user)), (
+        200 if valid else 400)
+
+
+@bp.route("/manage/challenges/new", methods=["GET", "POST"])
+@permission_required(can_create_challenge)
+def manage_new():
+    """Start a challenge in one of the user's cities."""
+    cities = services.officer_cities(current_user)
+    form = NewChallengeForm()
+    form.city_id.choices = [(c.id, c.display_name) for c in cities]
+    if form.validate_on_submit():
+        city = db.get_or_404(Organisation, form.city_id.data)
+        ensure(city in cities)
+        try:
+            challenge = services.create_challenge(city, current_user, form.variant.data, form.pilot_kind.data,
+                                                  form.title_fi.data, form.summary_fi.data)
+        except services.ChallengeRefused as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The challenge was created as a draft. Fill in the sections below."), "success")
+            return redirect(url_for("challenges.manage_detail", challenge_id=challenge.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("challenges/manage_new.html", form=form), status
+
+
+# --- overview and workflow actions ---------------------------------------------------------
+
+def _action_forms(challenge: Challenge, options: list,
+                  submitted: TransitionForm | None) -> dict[str, TransitionForm]:
+    """One form per enabled action; the one the user just sent keeps what they typed."""
+    forms = {}
+    for option in options:
+        action = option.transition.action
+        if submitted is not None and submitted.action.data == action:
+            form = submitted
+        else:
+            form = TransitionForm(formdata=None, action=action, seen_state=challenge.state)
+        form.seen_state.data = challenge.state
+        forms[action] = form.for_action(action)
+    return forms
+
+
+def _render_detail(challenge: Challenge, status: int = 200, error: Any = None,
+                   submitted: TransitionForm | None = None):
+    """The staff overview of a challenge."""
+    workflow = workflow_of(challenge)
+    options = workflow.allowed(challenge, current_user)
+    labels = {t.action: t.label for t in workflow.transitions} | ACTION_LABELS
+    return render_template(
+        "challenges/manage_detail.html", challenge=challenge, options=options, error=error,
+        action_forms=_action_forms(challenge, options, submitted), missing=missing_for_publication(challenge),
+        attachments=services.attachments_of(challenge), timeline=audit.timeline(challenge),
+        action_labels=labels, field_labels=services.FIELD_LABELS, sections=SECTIONS, state_labels=STATE_NAMES,
+        can_edit=can_edit(current_user, challenge), variant_label=VARIANT_LABELS.get(challenge.workflow),
+        pilot_kind_label=PILOT_KIND_LABELS[PilotKind(challenge.pilot_kind)]), status
+
+
+@bp.get("/manage/challenges/<int:challenge_id>")
+@login_required
+def manage_detail(challenge_id: int):
+    """Completeness, the actions the user may take (and why others are blocked), the content, the history."""
+    return _render_detail(_staff_challenge_or_404(challenge_id))
+
+
+@bp.post("/manage/challenges/<int:challenge_id>/transition")
+@login_required
+def manage_transition(challenge_id: int):
+    """Take a workflow action on the state the user saw."""
+    challenge = _staff_challenge_or_404(challenge_id)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        return _render_detail(challenge, 400, _("The action could not be read. Choose it again."))
+    try:
+        services.transition_challenge(challenge, form.action.data, current_user, form.comment.data,
+                                      form.seen_state.data)
+    except TransitionError as exc:
+        db.session.rollback()
+        challenge = db.session.get(Challenge, challenge_id)
+        if isinstance(exc, CommentRequired):
+            form.comment.errors = [exc.message]
+        return _render_detail(challenge, exc.status_code, exc.message, submitted=form)
+    db.session.commit()
+    flash(_("Done. The challenge is now: %(state)s.", state=challenge.state_label), "success")
+    return redirect(url_for("challenges.manage_detail", challenge_id=challenge.id))
+
+
+# --- edit sections -------------------------------------------------------------------------
+
+def _render_section(challenge: Challenge, name: str, form: VersionedForm, status: int = 200,
+                    error: Any = None, locked: bool = False):
+    """An edit page of one section."""
+    if name == "texts":
+        form.themes.choices = [(t.id, t.name) for t in services.all_themes()]
+    return render_template(f"challenges/manage_{name}.html", challenge=challenge, form=form, section=name,
+                           sections=SECTIONS, title=SECTIONS[name].title, error=error, locked=locked), status
+
+
+@bp.route(f"/manage/challenges/<int:challenge_id>/edit/<{SECTION_RULE}:section>", methods=["GET", "POST"])
+@login_required
+def manage_edit(challenge_id: int, section: str):
+    """Edit one section of a challenge; a save over a newer version is refused with 409, keeping the text."""
+    challenge = _editable_challenge(challenge_id)
+    spec = SECTIONS[section]
+    locked = section == "criteria" and not can_edit_criteria(current_user, challenge)
+    if request.method == "POST" and locked:
+        abort(403, description=_("The call is open: its criteria and weights can no longer change."))
+    if request.method == "GET":
+        form = spec.form(data={**spec.form.initial(challenge), "version": str(challenge.state_version)})
+        return _render_section(challenge, section, form, locked=locked)
+    form = spec.form()
+    if not form.validate_on_submit():
+        return _render_section(challenge, section, form, 400)
+    try:
+        changed = spec.save(challenge, current_user, form, form.version.data)
+    except services.ChallengeRefused as exc:
+        db.session.rollback()
+        challenge = db.session.get(Challenge, challenge_id)
+        loose = _apply_errors(form, exc)
+        if isinstance(exc, services.StaleChallenge):
+            form.version.data = str(challenge.state_version)  # saving again replaces the newer version
+        return _render_section(challenge, section, form, exc.status_code, loose[0] if loose else None)
+    db.session.commit()
+    flash(_("Saved.") if changed else _("Nothing was changed."), "success")
+    return redirect(url_for("challenges.manage_detail", challenge_id=challenge.id))
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+def _render_attachments(challenge: Challenge, form: AttachmentForm, status: int = 200):
+    """The attachments page: the list and the upload form."""
+    return render_template("challenges/manage_attachments.html", challenge=challenge, form=form,
+                           attachments=services.attachments_of(challenge), action_form=ActionForm(),
+                           sections=SECTIONS, section="attachments"), status
+
+
+@bp.route("/manage/challenges/<int:challenge_id>/attachments", methods=["GET", "POST"])
+@login_required
+def manage_attachments(challenge_id: int):
+    """List the attachments and upload one (checked type, random stored name)."""
+    challenge = _editable_challenge(challenge_id)
+    form = AttachmentForm()
+    if request.method == "GET":
+        return _render_attachments(challenge, form)
+    if form.validate_on_submit():
+        try:
+            attachment = services.add_attachment(challenge, current_user, form.file.data, form.title.data)
+        except services.ChallengeRefused as exc:
+            db.session.rollback()
+            challenge = db.session.get(Challenge, challenge_id)
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The file %(name)s was attached.", name=attachment.original_name), "success")
+            return redirect(url_for("challenges.manage_attachments", challenge_id=challenge.id))
+    return _render_attachments(challenge, form, 400)
+
+
+@bp.post("/manage/challenges/<int:challenge_id>/attachments/<int:attachment_id>/delete")
+@login_required
+def manage_attachment_delete(challenge_id: int, attachment_id: int):
+    """Remove an attachment."""
+    challenge = _editable_challenge(challenge_id)
+    attachment = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
+                                                            Attachment.challenge_id == challenge.id))
+    if attachment is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.delete_attachment(attachment, current_user)
+    db.session.commit()
+    flash(_("The attachment was removed."), "success")
+    return redirect(url_for("challenges.manage_attachments", challenge_id=challenge.id))
+
+
+@bp.get("/challenges/<int:challenge_id>/attachments/<int:attachment_id>")
+def attachment_download(challenge_id: int, attachment_id: int):
+    """Download an attachment under its original name, for anyone who may see the challenge."""
+    challenge = db.get_or_404(Challenge, challenge_id)
+    if not can_view(current_user, challenge):
+        abort(404)
+    attachment = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
+                                                            Attachment.challenge_id == challenge.id))
+    if attachment is None:
+        abort(404)
+    return send_stored(attachment.stored_name, attachment.original_name, attachment.content_type)
