@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
@@ -34,7 +34,12 @@ class Subscription(db.Model):
     __tablename__ = "subscriptions"
     __table_args__ = (
         CheckConstraint("(city_id IS NULL) <> (theme_id IS NULL)", name="city_or_theme"),
-        UniqueConstraint("user_id", "city_id", "theme_id", name="uq_subscriptions_user_city_theme"),
+        # One subscription per city and per theme; the other column is NULL, so plain unique
+        # constraints would never match and partial indexes do the work.
+        Index("uq_subscriptions_user_city", "user_id", "city_id", unique=True,
+              sqlite_where=text("city_id IS NOT NULL"), postgresql_where=text("city_id IS NOT NULL")),
+        Index("uq_subscriptions_user_theme", "user_id", "theme_id", unique=True,
+              sqlite_where=text("theme_id IS NOT NULL"), postgresql_where=text("theme_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

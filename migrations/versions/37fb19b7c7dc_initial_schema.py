@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: dff3b9cbaea6
+Revision ID: 37fb19b7c7dc
 Revises: 
-Create Date: 2026-11-22 20:37:45.403440
+Create Date: 2026-11-22 21:04:00.510101
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import core.models
 
 
 # revision identifiers, used by Alembic.
-revision = 'dff3b9cbaea6'
+revision = '37fb19b7c7dc'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -246,13 +246,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['city_id'], ['organisations.id'], name=op.f('fk_subscriptions_city_id_organisations')),
     sa.ForeignKeyConstraint(['theme_id'], ['themes.id'], name=op.f('fk_subscriptions_theme_id_themes')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_subscriptions_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_subscriptions')),
-    sa.UniqueConstraint('user_id', 'city_id', 'theme_id', name='uq_subscriptions_user_city_theme')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subscriptions'))
     )
     with op.batch_alter_table('subscriptions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_subscriptions_city_id'), ['city_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscriptions_theme_id'), ['theme_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscriptions_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_subscriptions_user_city', ['user_id', 'city_id'], unique=True, sqlite_where=sa.text('city_id IS NOT NULL'), postgresql_where=sa.text('city_id IS NOT NULL'))
+        batch_op.create_index('uq_subscriptions_user_theme', ['user_id', 'theme_id'], unique=True, sqlite_where=sa.text('theme_id IS NOT NULL'), postgresql_where=sa.text('theme_id IS NOT NULL'))
 
     op.create_table('user_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -491,6 +492,8 @@ def downgrade():
 
     op.drop_table('user_tokens')
     with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.drop_index('uq_subscriptions_user_theme', sqlite_where=sa.text('theme_id IS NOT NULL'), postgresql_where=sa.text('theme_id IS NOT NULL'))
+        batch_op.drop_index('uq_subscriptions_user_city', sqlite_where=sa.text('city_id IS NOT NULL'), postgresql_where=sa.text('city_id IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_subscriptions_user_id'))
         batch_op.drop_index(batch_op.f('ix_subscriptions_theme_id'))
         batch_op.drop_index(batch_op.f('ix_subscriptions_city_id'))
