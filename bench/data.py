@@ -37,3 +37,32 @@ def generate(users: int) -> int:
         db.session.add_all([user, Membership(user=user, organisation=org, role=role)])
     db.session.commit()
     return admin.id
+
+
+def generate_challenges(count: int, creator_id: int) -> int:
+    """Create `count` published challenges spread over the six cities; returns one challenge's id."""
+    from datetime import timedelta
+
+    from challenges.models import Challenge, Criterion, PilotSite
+    from challenges.services.challenges import ensure_themes
+
+    cities = list(ensure_cities().values())
+    themes = ensure_themes()
+    now = utcnow()
+    rows = []
+    for n in range(count):
+        challenge = Challenge(
+            city_id=cities[n % len(cities)].id, created_by_id=creator_id, workflow="challenge.direct",
+            state="open", title_fi=f"Haaste {n}: ruokahävikin vähentäminen", summary_fi="Tiivistelmä " * 20,
+            problem="Ongelma " * 50, questions_close_at=now + timedelta(days=n % 60 + 1),
+            proposals_close_at=now + timedelta(days=n % 60 + 10), published_at=now, opened_at=now,
+            criteria_locked_at=now, search_document=f"haaste {n} ruokahävikin vähentäminen",
+            max_per_pilot=20000, pilot_count=2)
+        challenge.themes = [themes[n % len(themes)]]
+        challenge.sites = [PilotSite(name=f"Koulu {n}", kind="school")]
+        challenge.criteria = [Criterion(position=i, name=f"Kriteeri {i}", weight=25, scale=["-"] * 6)
+                              for i in range(4)]
+        rows.append(challenge)
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows[0].id

@@ -20,7 +20,7 @@ from werkzeug.test import EnvironBuilder
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from bench.data import generate  # noqa: E402
+from bench.data import generate, generate_challenges  # noqa: E402
 from core.extensions import db  # noqa: E402
 
 
@@ -72,6 +72,7 @@ def main() -> None:
     """Generate data, measure each page, print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--challenges", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kokeilu-bench-"))
@@ -80,6 +81,7 @@ def main() -> None:
     with app.app_context():
         db.create_all()
         admin_id = generate(args.users)
+        challenge_id = generate_challenges(args.challenges, admin_id)
     base = throughput(hello_world(), "/", args.seconds)
     staff = app.test_client()
     with app.app_context():
@@ -89,7 +91,11 @@ def main() -> None:
         session["_user_id"] = login_id
     cookie = f"session={staff.get_cookie('session').value}"
     pages = [("front page (public)", None, "/"), ("login page (public)", None, "/login"),
-             (f"user list, {args.users} users (platform admin)", cookie, "/admin/users")]
+             (f"catalogue, {args.challenges} challenges (public)", None, "/challenges"),
+             ("catalogue search (public)", None, "/challenges?q=ruokah%C3%A4vikin"),
+             ("challenge page (public)", None, f"/challenges/{challenge_id}"),
+             (f"user list, {args.users} users (platform admin)", cookie, "/admin/users"),
+             (f"challenge list, {args.challenges} challenges (platform admin)", cookie, "/manage/challenges")]
     print(f"hello-world: {base:,.0f} requests/s\n")
     print("| page | requests/s | % of hello-world | SQL queries |")
     print("|---|---:|---:|---:|")
