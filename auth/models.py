@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
-from core.models import utcnow
+from core.models import sql_values, utcnow
 
 
 class OrgKind(str, enum.Enum):
@@ -61,17 +61,13 @@ ROLES_BY_KIND = {
 INVITABLE_CITY_ROLES = (Role.CITY_ADMIN, Role.OFFICER, Role.DECISION_MAKER, Role.EVALUATOR)
 
 
-def _values(enum_cls: type[enum.Enum]) -> str:
-    """A SQL list of an enum's values, for CHECK constraints."""
-    return ", ".join(f"'{member.value}'" for member in enum_cls)
-
 
 class Organisation(db.Model):
     """A city, a company or another body that people act for."""
 
     __tablename__ = "organisations"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_values(OrgKind)})", name="kind"),
+        CheckConstraint(f"kind IN ({sql_values(OrgKind)})", name="kind"),
         CheckConstraint("kind <> 'company' OR business_id IS NOT NULL", name="company_has_business_id"),
     )
 
@@ -127,8 +123,8 @@ class Membership(db.Model):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("user_id", "organisation_id", "role", name="uq_memberships_user_org_role"),
-        CheckConstraint(f"role IN ({_values(Role)})", name="role"),
-        CheckConstraint(f"status IN ({_values(MembershipStatus)})", name="status"),
+        CheckConstraint(f"role IN ({sql_values(Role)})", name="role"),
+        CheckConstraint(f"status IN ({sql_values(MembershipStatus)})", name="status"),
         Index("ix_memberships_org_role", "organisation_id", "role"),
     )
 
@@ -212,7 +208,7 @@ class UserToken(db.Model):
     """An emailed, expiring, single-use token; only its SHA-256 is stored."""
 
     __tablename__ = "user_tokens"
-    __table_args__ = (CheckConstraint(f"purpose IN ({_values(TokenPurpose)})", name="purpose"),)
+    __table_args__ = (CheckConstraint(f"purpose IN ({sql_values(TokenPurpose)})", name="purpose"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -229,7 +225,7 @@ class Invitation(db.Model):
     """An invitation to join an organisation in a role; accepted through an emailed link."""
 
     __tablename__ = "invitations"
-    __table_args__ = (CheckConstraint(f"role IN ({_values(Role)})", name="role"),)
+    __table_args__ = (CheckConstraint(f"role IN ({sql_values(Role)})", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)

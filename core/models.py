@@ -1,6 +1,8 @@
 """The typed declarative base shared by every model, and small column helpers."""
 from __future__ import annotations
 
+import enum
+
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
@@ -15,6 +17,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def sql_values(enum_cls: type[enum.Enum]) -> str:
+    """An enum's values as a SQL list, for CHECK constraints: "'a', 'b'"."""
+    return ", ".join(f"'{member.value}'" for member in enum_cls)
 
 
 def utcnow() -> datetime:

@@ -13,12 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
 from core.extensions import db
-from core.models import utcnow
+from core.models import sql_values, utcnow
 
-
-def _values(enum_cls: type[enum.Enum]) -> str:
-    """A SQL list of an enum's values, for CHECK constraints."""
-    return ", ".join(f"'{member.value}'" for member in enum_cls)
 
 
 class ChallengeState(str, enum.Enum):
@@ -130,9 +126,9 @@ class Challenge(db.Model):
 
     __tablename__ = "challenges"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_values(ChallengeState)})", name="state"),
-        CheckConstraint(f"pilot_kind IN ({_values(PilotKind)})", name="pilot_kind"),
-        CheckConstraint(f"compensation IN ({_values(Compensation)})", name="compensation"),
+        CheckConstraint(f"state IN ({sql_values(ChallengeState)})", name="state"),
+        CheckConstraint(f"pilot_kind IN ({sql_values(PilotKind)})", name="pilot_kind"),
+        CheckConstraint(f"compensation IN ({sql_values(Compensation)})", name="compensation"),
         CheckConstraint("language IN ('fi', 'sv', 'en')", name="language"),
         CheckConstraint("max_per_pilot IS NULL OR max_per_pilot >= 0", name="max_per_pilot"),
         CheckConstraint("total_budget IS NULL OR total_budget >= 0", name="total_budget"),
@@ -258,7 +254,7 @@ class PilotSite(db.Model):
     """A real setting where a pilot can run, with its host contact."""
 
     __tablename__ = "pilot_sites"
-    __table_args__ = (CheckConstraint(f"kind IN ({_values(SiteKind)})", name="kind"),)
+    __table_args__ = (CheckConstraint(f"kind IN ({sql_values(SiteKind)})", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)

@@ -9,9 +9,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
-from challenges.models.challenge import Challenge, _values
+from challenges.models.challenge import Challenge
 from core.extensions import db
-from core.models import utcnow
+from core.models import sql_values, utcnow
 
 
 class EventKind(str, enum.Enum):
@@ -31,7 +31,7 @@ class DialogueEvent(db.Model):
 
     __tablename__ = "dialogue_events"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_values(EventKind)})", name="kind"),
+        CheckConstraint(f"kind IN ({sql_values(EventKind)})", name="kind"),
         CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("online_url IS NOT NULL OR location IS NOT NULL", name="has_place"),
@@ -74,7 +74,7 @@ class EventRegistration(db.Model):
 
     __tablename__ = "event_registrations"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_values(RegistrationStatus)})", name="status"),
+        CheckConstraint(f"status IN ({sql_values(RegistrationStatus)})", name="status"),
         UniqueConstraint("event_id", "user_id", name="uq_event_registrations_event_user"),
         Index("ix_event_registrations_event_status", "event_id", "status", "id"),
     )
