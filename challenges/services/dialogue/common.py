@@ -1,0 +1,88 @@
+"""Shared rules of the market dialogue: constants, errors and the windows derived from dates and states."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from challenges.models import Challenge, ChallengeState, RegistrationStatus
+from core.models import utcnow
+
+S = ChallengeState
+REGISTERED, WAITING, CANCELLED = (RegistrationStatus.REGISTERED.value, RegistrationStatus.WAITING.value,
+                                  RegistrationStatus.CANCELLED.value)
+DIALOGUE_STATES = (S.APPROVED.value, S.MARKET_DIALOGUE.value)  # events, slots and the RFI run
+RECORD_STATES = (*DIALOGUE_STATES, S.OPEN.value)  # minutes, material, synthesis and summary are written
+QUESTION_STATES = (S.MARKET_DIALOGUE.value, S.OPEN.value)  # questions are asked and answers published
+ANSWER_CUTOFF = timedelta(days=6)  # directive 2014/24 art. 53: answers at least six days before the deadline
+ANSWER_WARNING = timedelta(days=3)  # the answer page warns this long before the cutoff
+REMINDER_AHEAD = timedelta(hours=24)
+PAGE_SIZE = 50
+
+
+class DialogueError(Exception):
+    """A dialogue rule refused the action; `message` is safe to show, `field` names the form field."""
+
+    def __init__(self, message: Any, field: str | None = None, status: int = 400) -> None:
+        super().__init__(str(message))
+        self.message, self.field, self.status = message, field, status
+
+
+def _refuse(condition: bool, message: Any, field: str | None = None, status: int = 400) -> None:
+    """Raise DialogueError when condition holds."""
+    if condition:
+        raise DialogueError(message, field, status)
+
+
+# --- windows, derived from dates and states ---------------------------------------------------
+
+def dialogue_running(challenge: Challenge) -> bool:
+    """Events, meeting slots and the RFI run while a dialogue challenge is approved or in dialogue."""
+    return challenge.has_dialogue and challenge.state in DIALOGUE_STATES
+
+
+def questions_open(challenge: Challenge, now: datetime | None = None) -> bool:
+    """Questions are asked during the dialogue and the call, until the question deadline."""
+    return (challenge.state in QUESTION_STATES and challenge.questions_close_at is not None
+            and (now or utcnow()) < challenge.questions_close_at)
+
+
+def answer_deadline(challenge: Challenge) -> datetime | None:
+    """The last moment an answer may be published: six days before the proposal deadline."""
+    return challenge.proposals_close_at - ANSWER_CUTOFF if challenge.proposals_close_at else None
+
+
+def answers_publishable(challenge: Challenge, now: datetime | None = None) -> bool:
+    """False once it is less than six days before the proposal deadline."""
+    deadline = answer_deadline(challenge)
+    return deadline is None or (now or utcnow()) <= deadline
+
+
+def answer_deadline_near(challenge: Challenge, now: datetime | None = None) -> bool:
+    """True when the answer page should warn that the publishing cutoff is close or past."""
+    deadline = answer_deadline(challenge)
+    return deadline is not None and (now or utcnow()) > deadline - ANSWER_WARNING
+
+
+def rfi_open(challenge: Challenge, now: datetime | None = None) -> bool:
+    """Companies answer the RFI until the dialogue ends."""
+    ends = challenge.dialogue_ends_at
+    return dialogue_running(challenge) and (ends is None or (now or utcnow()) < ends)
+
+
+def _require_running(challenge: Challenge, field: str | None = None) -> None:
+    """Refuse unless the dialogue of the challenge is running (or approved to start)."""
+    _refuse(not dialogue_running(challenge),
+            _l("The market dialogue of this challenge is not running."), field)
+
+
+def _require_recording(challenge: Challenge, field: str | None = None) -> None:
+    """Refuse unless the dialogue's records may still be written."""
+    _refuse(not (challenge.has_dialogue and challenge.state in RECORD_STATES),
+            _l("The market dialogue of this challenge can no longer be changed."), field)
+
+
+def _require_company_view(challenge: Challenge) -> None:
+    """Companies take part only in published challenges."""
+    _refuse(not challenge.is_public, _l("This challenge is not published."), status=404)

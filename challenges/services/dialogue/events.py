@@ -1,0 +1,250 @@
+"""Dialogue events: creation, registration with a waiting list, reminders and the .ics invitation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _n
+from icalendar import Calendar, Event
+from sqlalchemy import func, select, update
+
+from auth.models import Organisation, User
+from challenges.models import (
+    Challenge,
+    DialogueEvent,
+    EventRegistration,
+)
+from challenges.notifications import dialogue as notify
+from challenges.permissions import company_ids
+from challenges.services.dialogue.common import (
+    CANCELLED,
+    REGISTERED,
+    REMINDER_AHEAD,
+    WAITING,
+    DialogueError,
+    S,
+    _refuse,
+    _require_company_view,
+    _require_recording,
+    _require_running,
+)
+from core import audit
+from core.extensions import db
+from core.models import utcnow
+
+# --- events -----------------------------------------------------------------------------------
+
+@dataclass
+class EventFields:
+    """What an officer types about an event (times aware UTC)."""
+
+    kind: str
+    title: str
+    description: str | None
+    starts_at: datetime
+    ends_at: datetime
+    online_url: str | None
+    location: str | None
+    capacity: int | None
+
+
+def _check_times(starts_at: datetime, ends_at: datetime, *, future: bool) -> None:
+    """An event or slot must end after it starts, and a new one starts in the future."""
+    _refuse(future and starts_at <= utcnow(), _l("Choose a start time in the future."), "starts_at")
+    _refuse(ends_at <= starts_at, _l("The end must be after the start."), "ends_at")
+
+
+def _check_event(fields: EventFields, *, future: bool) -> None:
+    """An event needs sensible times and an online link or a place."""
+    _check_times(fields.starts_at, fields.ends_at, future=future)
+    _refuse(not (fields.online_url or fields.location),
+            _l("Give an online link, a place, or both."), "location")
+
+
+def create_event(challenge: Challenge, fields: EventFields, actor: User) -> DialogueEvent:
+    """Announce an info session, workshop or company day to every company."""
+    _require_running(challenge)
+    _check_event(fields, future=True)
+    event = DialogueEvent(challenge_id=challenge.id, **vars(fields))
+    db.session.add(event)
+    db.session.flush()
+    audit.record("dialogue_event_created", event, actor, data={"challenge_id": challenge.id})
+    return event
+
+
+def _registered_count(event: DialogueEvent) -> int:
+    """How many places of the event are taken."""
+    return db.session.scalar(select(func.count(EventRegistration.id)).where(
+        EventRegistration.event_id == event.id, EventRegistration.status == REGISTERED))
+
+
+def update_event(event: DialogueEvent, fields: EventFields, actor: User) -> DialogueEvent:
+    """Change an event; more places move the waiting list up, a new time re-arms the reminder."""
+    _require_running(event.challenge)
+    _check_event(fields, future=fields.starts_at != event.starts_at)
+    _lock(event)
+    taken = _registered_count(event)
+    _refuse(fields.capacity is not None and fields.capacity < taken, _n(
+        "%(num)d person is already registered: the capacity cannot be lower.",
+        "%(num)d people are already registered: the capacity cannot be lower.", taken), "capacity")
+    if fields.starts_at != event.starts_at:
+        event.reminder_sent_at = None
+    for name, value in vars(fields).items():
+        setattr(event, name, value)
+    db.session.flush()
+    audit.record("dialogue_event_updated", event, actor, data={"challenge_id": event.challenge_id})
+    _promote_waiting(event)
+    return event
+
+
+def record_event_outcome(event: DialogueEvent, material: str | None, minutes: str | None, publish: bool,
+                         actor: User) -> DialogueEvent:
+    """Save an event's material and minutes; publishing shows them to everyone."""
+    _require_recording(event.challenge)
+    if publish:
+        _refuse(event.starts_at > utcnow(),
+                _l("Material and minutes are published after the event has started."), "minutes")
+        _refuse(not (material or minutes),
+                _l("Write the material or the minutes before publishing."), "minutes")
+    event.material, event.minutes = material or None, minutes or None
+    first = publish and event.published_at is None
+    if first:
+        event.published_at = utcnow()
+    action = "dialogue_event_published" if first else "dialogue_event_record_saved"
+    audit.record(action, event, actor, data={"challenge_id": event.challenge_id})
+    return event
+
+
+def _lock(event: DialogueEvent) -> None:
+    """Serialise registrations of one event (row lock on PostgreSQL; SQLite locks the database)."""
+    db.session.execute(select(DialogueEvent.id).where(DialogueEvent.id == event.id).with_for_update())
+
+
+def waiting_place(registration: EventRegistration) -> int:
+    """A waiting registration's place in the queue (1 is next)."""
+    return db.session.scalar(select(func.count(EventRegistration.id)).where(
+        EventRegistration.event_id == registration.event_id, EventRegistration.status == WAITING,
+        EventRegistration.id <= registration.id))
+
+
+def _own_registration(event: DialogueEvent, user: User) -> EventRegistration | None:
+    """The user's registration row for the event, whatever its status."""
+    return db.session.scalar(select(EventRegistration).where(
+        EventRegistration.event_id == event.id, EventRegistration.user_id == user.id))
+
+
+def register_for_event(event: DialogueEvent, user: User, organisation: Organisation) -> EventRegistration:
+    """Take a place at the event, or a place on its waiting list when it is full."""
+    challenge = event.challenge
+    _require_company_view(challenge)
+    _require_running(challenge)
+    _refuse(organisation.id not in company_ids(user), _l("You do not act for this organisation."), status=403)
+    _refuse(event.starts_at <= utcnow(), _l("The event has already started: registration is closed."))
+    _lock(event)
+    existing = _own_registration(event, user)
+    if existing is not None and existing.status != CANCELLED:
+        raise DialogueError(_l("You are already registered for this event.") if existing.status == REGISTERED
+                            else _l("You are already on the waiting list of this event."))
+    if existing is not None:  # registering again joins the end of the queue
+        db.session.delete(existing)
+        db.session.flush()
+    queue = db.session.scalar(select(func.count(EventRegistration.id)).where(
+        EventRegistration.event_id == event.id, EventRegistration.status == WAITING))
+    room = event.capacity is None or _registered_count(event) < event.capacity
+    status = REGISTERED if room and not queue else WAITING
+    registration = EventRegistration(event=event, user=user, organisation=organisation, status=status)
+    db.session.add(registration)
+    db.session.flush()
+    audit.record("dialogue_event_registered" if status == REGISTERED else "dialogue_event_waitlisted", event,
+                 user, data={"registration_id": registration.id, "organisation_id": organisation.id})
+    if status == REGISTERED:
+        notify.registration_confirmed(registration)
+    else:
+        notify.registration_waiting(registration, waiting_place(registration))
+    return registration
+
+
+def cancel_registration(event: DialogueEvent, user: User) -> EventRegistration:
+    """Give up a place (the first on the waiting list moves up) or leave the waiting list."""
+    _refuse(event.starts_at <= utcnow(),
+            _l("The event has already started: the registration can no longer be cancelled."))
+    _lock(event)
+    registration = _own_registration(event, user)
+    _refuse(registration is None or registration.status == CANCELLED,
+            _l("You are not registered for this event."))
+    was = registration.status
+    registration.status = CANCELLED
+    db.session.flush()
+    audit.record("dialogue_event_registration_cancelled", event, user,
+                 data={"registration_id": registration.id, "was": was})
+    if was == REGISTERED:
+        _promote_waiting(event)
+    return registration
+
+
+def _promote_waiting(event: DialogueEvent) -> list[EventRegistration]:
+    """Move people from the waiting list into free places, in order, and tell them."""
+    stmt = (select(EventRegistration)
+            .where(EventRegistration.event_id == event.id, EventRegistration.status == WAITING)
+            .order_by(EventRegistration.id))
+    if event.capacity is not None:
+        free = event.capacity - _registered_count(event)
+        if free <= 0:
+            return []
+        stmt = stmt.limit(free)
+    promoted = list(db.session.scalars(stmt))
+    for registration in promoted:
+        registration.status = REGISTERED
+        audit.record("dialogue_event_waitlist_promoted", event, None,
+                     data={"registration_id": registration.id, "user_id": registration.user_id})
+        notify.waitlist_promoted(registration)
+    db.session.flush()
+    return promoted
+
+
+def send_event_reminders(now: datetime | None = None) -> int:
+    """Email registered people once, about 24 hours before their event starts; returns emails queued."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(DialogueEvent.id).join(Challenge, Challenge.id == DialogueEvent.challenge_id)
+        .where(DialogueEvent.reminder_sent_at.is_(None), DialogueEvent.starts_at > now,
+               DialogueEvent.starts_at <= now + REMINDER_AHEAD, Challenge.state != S.CANCELLED.value)).all()
+    sent = 0
+    for event_id in due:
+        claimed = db.session.execute(
+            update(DialogueEvent)
+            .where(DialogueEvent.id == event_id, DialogueEvent.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now).execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:  # another scheduler run got there first
+            continue
+        registrations = list(db.session.scalars(select(EventRegistration).where(
+            EventRegistration.event_id == event_id, EventRegistration.status == REGISTERED)))
+        for registration in registrations:
+            notify.event_reminder(registration)
+        sent += len(registrations)
+        audit.record("dialogue_event_reminder_sent", db.session.get(DialogueEvent, event_id), None,
+                     data={"recipients": len(registrations)})
+    return sent
+
+
+def event_calendar(event: DialogueEvent, url: str) -> bytes:
+    """The event as an iCalendar (.ics) file, times in UTC."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Kokeilu//Market dialogue//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    entry = Event()
+    host = urlsplit(current_app.config.get("BASE_URL") or "").hostname or "kokeilu"
+    entry.add("uid", f"dialogue-event-{event.id}@{host}")
+    entry.add("dtstamp", utcnow())
+    entry.add("dtstart", event.starts_at)
+    entry.add("dtend", event.ends_at)
+    entry.add("summary", f"{event.title} ({event.challenge.title})")
+    entry.add("description", "\n\n".join(p for p in (event.description, event.online_url, url) if p))
+    entry.add("location", event.location or event.online_url)
+    entry.add("url", url)
+    calendar.add_component(entry)
+    return calendar.to_ical()

@@ -1,0 +1,84 @@
+"""Questions and answers: asked privately, published to everyone at once with the asker anonymised."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import lazyload
+
+from auth.models import Organisation, User
+from challenges.models import Challenge, Question
+from challenges.notifications import dialogue as notify
+from challenges.permissions import company_ids
+from challenges.services.dialogue.common import (
+    QUESTION_STATES,
+    _refuse,
+    _require_company_view,
+    answers_publishable,
+    questions_open,
+)
+from challenges.services.following import followers_of
+from core import audit
+from core.extensions import db
+from core.models import utcnow
+
+# --- questions and answers --------------------------------------------------------------------
+
+def ask_question(challenge: Challenge, user: User, organisation: Organisation, text: str) -> Question:
+    """A company asks privately; the answer will be published to everyone."""
+    _require_company_view(challenge)
+    _refuse(organisation.id not in company_ids(user), _l("You do not act for this organisation."), status=403)
+    _refuse(challenge.state not in QUESTION_STATES,
+            _l("Questions can be asked while the market dialogue or the call is running."), "text")
+    _refuse(not questions_open(challenge), _l("The question deadline has passed: questions are no longer "
+                                              "accepted."), "text")
+    _refuse(not (text or "").strip(), _l("Write your question."), "text")
+    question = Question(challenge_id=challenge.id, asked_by_id=user.id, organisation_id=organisation.id,
+                        text=text.strip())
+    db.session.add(question)
+    db.session.flush()
+    audit.record("question_asked", question, user, data={"challenge_id": challenge.id,
+                                                         "organisation_id": organisation.id})
+    return question
+
+
+def answer_question(question: Question, answer: str, actor: User) -> Question:
+    """Write or rewrite the answer; nobody outside the city sees it until it is published."""
+    _refuse(question.published_at is not None,
+            _l("This answer has already been published and can no longer be changed."), "answer")
+    _refuse(not (answer or "").strip(), _l("Write the answer."), "answer")
+    question.answer, question.answered_by_id, question.answered_at = answer.strip(), actor.id, utcnow()
+    audit.record("question_answered", question, actor, data={"challenge_id": question.challenge_id})
+    return question
+
+
+NOT_PUBLISHABLE = _l("Only answered, unpublished questions of this challenge can be published.")
+TOO_LATE = _l("It is less than six days before the proposal deadline, so answers can no longer be published. "
+              "Extend the proposal deadline first.")
+
+
+def questions_by_id(challenge: Challenge, ids: list[int]) -> list[Question]:
+    """The chosen questions of this challenge; refused if any id is not one of them."""
+    wanted = set(ids)
+    questions = list(db.session.scalars(
+        select(Question).where(Question.id.in_(wanted), Question.challenge_id == challenge.id)
+        .options(lazyload(Question.challenge))))
+    _refuse(len(questions) != len(wanted), NOT_PUBLISHABLE, "question_ids")
+    return questions
+
+
+def publish_answers(challenge: Challenge, questions: list[Question], actor: User) -> list[Question]:
+    """Release answers to everyone at once (asker anonymised) and email the challenge's followers."""
+    _refuse(not questions, _l("Choose at least one answered question to publish."), "question_ids")
+    _refuse(not challenge.is_public or challenge.state not in QUESTION_STATES,
+            _l("Answers are published while the market dialogue or the call is running."), "question_ids")
+    _refuse(not answers_publishable(challenge), TOO_LATE, "question_ids")
+    for question in questions:
+        _refuse(question.challenge_id != challenge.id or question.answer is None or question.published_at,
+                NOT_PUBLISHABLE, "question_ids")
+    now = utcnow()
+    for question in questions:
+        question.published_at = now
+        audit.record("answer_published", question, actor, data={"challenge_id": challenge.id})
+    notify.answers_published(challenge, questions, followers_of(challenge))
+    db.session.flush()
+    return questions

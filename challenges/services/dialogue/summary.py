@@ -1,0 +1,26 @@
+"""The dialogue summary: what was learned and what changed, required before the call opens."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from auth.models import User
+from challenges.models import Challenge
+from challenges.services.dialogue.common import _refuse, _require_recording
+from core import audit
+from core.models import utcnow
+
+# --- dialogue summary -------------------------------------------------------------------------
+
+def save_dialogue_summary(challenge: Challenge, summary: str | None, changes: str | None, publish: bool,
+                          actor: User) -> Challenge:
+    """Write what was learned and what changed; publishing is required before the call opens."""
+    _require_recording(challenge, "summary")
+    summary, changes = (summary or "").strip() or None, (changes or "").strip() or None
+    _refuse((publish or challenge.dialogue_summary_published_at is not None) and not summary,
+            _l("Write what was learned in the dialogue."), "summary")
+    challenge.dialogue_summary, challenge.dialogue_changes = summary, changes
+    first = publish and challenge.dialogue_summary_published_at is None
+    if first:
+        challenge.dialogue_summary_published_at = utcnow()
+    audit.record("dialogue_summary_published" if first else "dialogue_summary_saved", challenge, actor)
+    return challenge
