@@ -1,0 +1,114 @@
+"""The officer's dialogue overview and events."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from challenges import bp
+from challenges.forms.dialogue import (
+    EventForm,
+    EventRecordForm,
+    helsinki_clock,
+)
+from challenges.models import Challenge, DialogueEvent
+from challenges.services import dialogue as service
+from challenges.services.dialogue import DialogueError
+from challenges.views.dialogue.common import MANAGE, _child, _me, _page_number, _refused, _staff, _status
+from core.extensions import db
+
+# --- officer pages: overview and events -------------------------------------------------------
+
+@bp.get(MANAGE)
+@login_required
+def dialogue_manage(challenge_id: int):
+    """The officer's overview of the dialogue: events, meetings, questions, RFI and summary."""
+    challenge, can_edit = _staff(challenge_id)
+    slots = service.meeting_slots(challenge, with_bookers=True)
+    return render_template(
+        "challenges/dialogue_manage.html", challenge=challenge, can_edit=can_edit, slots=slots,
+        events=service.event_statuses(challenge), question_counts=service.question_counts(challenge),
+        rfi_count=len(service.rfi_questions(challenge)), running=service.dialogue_running(challenge),
+        missing=[s for s in slots if s.is_booked and s.minutes_recorded_at is None])
+
+
+def _event_form_page(challenge: Challenge, can_edit: bool, form: EventForm, event: DialogueEvent | None):
+    """The new-event or edit-event page."""
+    return render_template("challenges/dialogue_event_form.html", challenge=challenge, form=form, event=event,
+                           can_edit=can_edit, running=service.dialogue_running(challenge)), _status(form)
+
+
+@bp.route(f"{MANAGE}/events/new", methods=["GET", "POST"])
+@login_required
+def dialogue_event_new(challenge_id: int):
+    """Announce an info session, workshop or company day."""
+    challenge, can_edit = _staff(challenge_id)
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event = service.create_event(challenge, form.fields(), _me())
+        except DialogueError as exc:
+            _refused(exc, form)
+        else:
+            db.session.commit()
+            flash(_("The event was published on the challenge's page."), "success")
+            return redirect(url_for("challenges.dialogue_event", challenge_id=challenge_id,
+                                    event_id=event.id))
+    return _event_form_page(challenge, can_edit, form, None)
+
+
+@bp.route(f"{MANAGE}/events/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def dialogue_event_edit(challenge_id: int, event_id: int):
+    """Change an event; more places move the waiting list up."""
+    challenge, can_edit = _staff(challenge_id)
+    event = _child(DialogueEvent, challenge, event_id)
+    form = EventForm(obj=event)
+    if request.method == "GET":
+        form.starts_at.data = helsinki_clock(event.starts_at)
+        form.ends_at.data = helsinki_clock(event.ends_at)
+    if form.validate_on_submit():
+        try:
+            service.update_event(event, form.fields(), _me())
+        except DialogueError as exc:
+            _refused(exc, form)
+        else:
+            db.session.commit()
+            flash(_("The event was updated."), "success")
+            return redirect(url_for("challenges.dialogue_event", challenge_id=challenge_id,
+                                    event_id=event_id))
+    return _event_form_page(challenge, can_edit, form, event)
+
+
+@bp.get(f"{MANAGE}/events/<int:event_id>/registrations")
+@login_required
+def dialogue_event_registrations(challenge_id: int, event_id: int):
+    """Who is registered and who waits, in order (city staff only)."""
+    challenge, _can_edit = _staff(challenge_id)
+    status = next(iter(service.event_statuses(challenge, event_id=event_id)), None) or abort(404)
+    page = service.event_registrations(status.event, _page_number())
+    return render_template("challenges/dialogue_event_registrations.html", challenge=challenge, status=status,
+                           page=page)
+
+
+@bp.route(f"{MANAGE}/events/<int:event_id>/record", methods=["GET", "POST"])
+@login_required
+def dialogue_event_record(challenge_id: int, event_id: int):
+    """Write the event's material and minutes and publish them to everyone."""
+    challenge, can_edit = _staff(challenge_id)
+    event = _child(DialogueEvent, challenge, event_id)
+    form = EventRecordForm(obj=event)
+    if form.validate_on_submit():
+        try:
+            service.record_event_outcome(event, form.material.data, form.minutes.data, form.publish.data,
+                                         _me())
+        except DialogueError as exc:
+            _refused(exc, form)
+        else:
+            db.session.commit()
+            flash(_("Material and minutes were published.") if event.published_at else
+                  _("Material and minutes were saved; they are not public yet."), "success")
+            return redirect(url_for("challenges.dialogue_event_record", challenge_id=challenge_id,
+                                    event_id=event_id))
+    return render_template("challenges/dialogue_event_record.html", challenge=challenge, event=event,
+                           form=form, can_edit=can_edit), _status(form)
