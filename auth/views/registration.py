@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from auth import bp
 from auth.forms.registration import EmailForm, PasswordResetForm, RegistrationForm
@@ -43,24 +44,39 @@ def terms():
     return render_template("auth/terms.html", version=service.TERMS_VERSION)
 
 
+def _registered(form: RegistrationForm) -> bool:
+    """Register from a valid form; a clash with a registration made at the same moment is checked again.
+
+    The service checks that the email and business ID are free, but another request
+    may take them between that check and the commit; the database's unique
+    constraints then refuse, and a second pass names the field that clashed.
+    """
+    for _attempt in range(2):
+        try:
+            service.register_company_user(service.Registration(
+                name=form.name.data, email=form.email.data, password=form.password.data,
+                locale=form.locale.data, company_action=form.company_action.data,
+                business_id=form.business_id.data, company_name=form.company_name.data))
+            db.session.commit()
+            return True
+        except service.FieldError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(exc.message)
+            return False
+        except IntegrityError:
+            db.session.rollback()
+    form.email.errors.append(_("Someone registered with these details at the same moment. Check them and try again."))
+    return False
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """A company's person registers: a new company, or a request to join a registered one."""
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = RegistrationForm(locale=current_language())
-    if form.validate_on_submit():
-        try:
-            service.register_company_user(service.Registration(
-                name=form.name.data, email=form.email.data, password=form.password.data,
-                locale=form.locale.data, company_action=form.company_action.data,
-                business_id=form.business_id.data, company_name=form.company_name.data))
-        except service.FieldError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
-        else:
-            db.session.commit()
-            return redirect(url_for("auth.email_sent", kind="registration"))
+    if form.validate_on_submit() and _registered(form):
+        return redirect(url_for("auth.email_sent", kind="registration"))
     return render_template("auth/register.html", form=form, min_length=MIN_LENGTH), form_status(form)
 
 

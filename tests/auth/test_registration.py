@@ -3,7 +3,9 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from auth.models import Membership, Organisation, User, UserToken
 from auth.services.registration import TERMS_VERSION
@@ -208,3 +210,30 @@ def test_resend_verification_bad_address_is_a_400(client):
     response = client.post("/verify/resend", data={"email": "nope"})
     assert response.status_code == 400
     assert "Enter a valid email address" in response.get_data(as_text=True)
+
+
+def test_register_clash_with_a_simultaneous_registration_is_a_400_on_the_field(client, db, app):
+    """Another request takes the email between our check and our insert: the database refuses."""
+    other = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    raced = []
+
+    def take_the_email_first(session, flush_context, instances):
+        if not raced and any(isinstance(o, User) for o in session.new):
+            raced.append(True)
+            with other.begin() as conn:
+                conn.execute(User.__table__.insert().values(
+                    email="maija@yritys.example", name="Quicker", locale="fi", active=True,
+                    is_platform_admin=False, session_version=1, created_at=utcnow()))
+
+    sa.event.listen(Session, "before_flush", take_the_email_first)
+    try:
+        response = client.post("/register", data=form(), headers={"Accept-Language": "en"})
+    finally:
+        sa.event.remove(Session, "before_flush", take_the_email_first)
+        other.dispose()
+    assert raced
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="email-error"' in html
+    assert db.session.scalar(select(Organisation).filter_by(business_id="2736490-4")) is None
+    assert [u.name for u in db.session.scalars(select(User))] == ["Quicker"]
