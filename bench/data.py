@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from auth.demo import ensure_cities
 from auth.models import Membership, Organisation, OrgKind, Role, User
+from auth.validators import business_id_check_digit
 from core.extensions import db
 from core.models import utcnow
 
@@ -11,9 +12,9 @@ def _business_id(n: int) -> str:
     """A valid Finnish business ID for the n-th generated company."""
     for k in range(10):  # n*10+k never collides with another n's range
         digits = f"{1_000_000 + n * 10 + k:07d}"
-        remainder = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2))) % 11
-        if remainder != 1:
-            return f"{digits}-{0 if remainder == 0 else 11 - remainder}"
+        check = business_id_check_digit(digits)
+        if check is not None:
+            return f"{digits}-{check}"
     raise ValueError(n)
 
 

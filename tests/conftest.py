@@ -23,6 +23,7 @@ from jinja2 import FileSystemBytecodeCache
 from app import create_app
 from auth.models import Organisation, OrgKind, Role, User
 from auth.services.accounts import add_membership, create_user
+from auth.validators import business_id_check_digit
 from core.extensions import db as _db
 from core.extensions import mail
 
@@ -189,10 +190,9 @@ def outbox(app: Flask) -> Iterator[list]:
 def _business_id(seed: int) -> str:
     """A valid Finnish business ID (Y-tunnus) derived from seed."""
     for n in itertools.count(seed * 13 % 9_000_000 + 1_000_000):
-        digits = f"{n:07d}"
-        remainder = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2))) % 11
-        if remainder != 1:
-            return f"{digits}-{0 if remainder == 0 else 11 - remainder}"
+        check = business_id_check_digit(f"{n:07d}")
+        if check is not None:
+            return f"{n:07d}-{check}"
     raise AssertionError("unreachable")
 
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import Select, select
 
 from auth.models import Membership, MembershipStatus, Role, User
-from challenges.models import (Challenge, DialogueEvent, EventRegistration, Follow, Question,
-                               RegistrationStatus, Subscription)
-from challenges.models.challenge import challenge_themes
-from core.extensions import db
+from challenges.models import (
+    Challenge,
+    DialogueEvent,
+    EventRegistration,
+    Question,
+    RegistrationStatus,
+)
+from challenges.services.following import active_users, follower_ids, subscriber_ids
 from core.mail import queue_email
 
 # Followers and subscribers are sent to the public page; staff go to the manage page.
@@ -43,14 +46,6 @@ def manage_link(challenge: Challenge) -> str:
     return _link(MANAGE_ENDPOINT, challenge_id=challenge.id)
 
 
-def _people(*id_queries: Select) -> list[User]:
-    """Active users whose ids any of the queries return, each once."""
-    stmt = (select(User).where(or_(*(User.id.in_(q) for q in id_queries)), User.active.is_(True),
-                               User.anonymised_at.is_(None))
-            .options(lazyload(User.memberships)).order_by(User.id))
-    return list(db.session.scalars(stmt))
-
-
 def _send(event: str, people: Iterable[User], challenge: Challenge, link: str, **context: Any) -> int:
     """Queue one email per person in their language; returns how many."""
     count = 0
@@ -59,11 +54,6 @@ def _send(event: str, people: Iterable[User], challenge: Challenge, link: str, *
                     link=link, **context)
         count += 1
     return count
-
-
-def followers(challenge: Challenge) -> Select:
-    """Ids of the users following the challenge."""
-    return select(Follow.user_id).where(Follow.challenge_id == challenge.id)
 
 
 def event_participants(challenge: Challenge) -> Select:
@@ -77,13 +67,6 @@ def event_participants(challenge: Challenge) -> Select:
 def askers(challenge: Challenge) -> Select:
     """Ids of the users who asked a question about the challenge."""
     return select(Question.asked_by_id).where(Question.challenge_id == challenge.id)
-
-
-def subscribers(challenge: Challenge) -> Select:
-    """Ids of the users subscribed to the challenge's city or to any of its themes."""
-    theme_ids = select(challenge_themes.c.theme_id).where(challenge_themes.c.challenge_id == challenge.id)
-    return select(Subscription.user_id).where(or_(Subscription.city_id == challenge.city_id,
-                                                  Subscription.theme_id.in_(theme_ids)))
 
 
 def decision_makers(challenge: Challenge) -> Select:
@@ -104,21 +87,21 @@ def challenge_transitioned(challenge: Challenge, transition: Any, user: Any, ent
     action = transition.action
     staff_link = manage_link(challenge) if action in STAFF_ACTIONS else None
     if action == "submit_for_approval":
-        _send("challenge_submitted", _people(decision_makers(challenge)), challenge, staff_link, actor=user)
+        _send("challenge_submitted", active_users(decision_makers(challenge)), challenge, staff_link, actor=user)
     elif action == "approve":
-        _send("challenge_approved", _people(creator(challenge)), challenge, staff_link, actor=user)
+        _send("challenge_approved", active_users(creator(challenge)), challenge, staff_link, actor=user)
     elif action == "return_to_draft":
-        _send("challenge_returned", _people(creator(challenge)), challenge, staff_link, actor=user,
+        _send("challenge_returned", active_users(creator(challenge)), challenge, staff_link, actor=user,
               comment=comment)
     elif action == "cancel":
-        people = _people(followers(challenge), event_participants(challenge), askers(challenge))
+        people = active_users(follower_ids(challenge), event_participants(challenge), askers(challenge))
         _send("challenge_cancelled", people, challenge, public_link(challenge), comment=comment)
     elif action == "open_call":
-        people = _people(followers(challenge), subscribers(challenge))
+        people = active_users(follower_ids(challenge), subscriber_ids(challenge))
         _send("challenge_call_opened", people, challenge, public_link(challenge))
 
 
 def challenge_changed(challenge: Challenge, changes: list[Any]) -> int:
     """Tell the followers of a published challenge what changed."""
-    return _send("challenge_changed", _people(followers(challenge)), challenge, public_link(challenge),
+    return _send("challenge_changed", active_users(follower_ids(challenge)), challenge, public_link(challenge),
                  changes=changes)

@@ -40,10 +40,12 @@ def _insert_ignoring_duplicates(model: Any, values: list[dict[str, Any]]) -> int
     return added
 
 
-def _active_users(stmt: Select) -> Select:
-    """Only people who can still receive mail; memberships are not loaded (one query)."""
-    return (stmt.where(User.active.is_(True), User.anonymised_at.is_(None))
+def active_users(*id_queries: Select) -> list[User]:
+    """Active users whose ids any of the queries return, each once, by id (one query, no memberships)."""
+    stmt = (select(User).where(or_(*(User.id.in_(q) for q in id_queries)), User.active.is_(True),
+                               User.anonymised_at.is_(None))
             .options(lazyload(User.memberships)).order_by(User.id))
+    return list(db.session.scalars(stmt))
 
 
 # --- following a challenge -----------------------------------------------------------------
@@ -83,20 +85,28 @@ def followed_challenges(user: User, number: int = 1,
     return list(db.session.scalars(page)), total
 
 
+def follower_ids(challenge: Challenge) -> Select:
+    """Ids of the users who follow the challenge."""
+    return select(Follow.user_id).where(Follow.challenge_id == challenge.id)
+
+
 def followers_of(challenge: Challenge) -> list[User]:
     """Active users who follow the challenge, in one query."""
-    stmt = select(User).where(User.id.in_(select(Follow.user_id).where(Follow.challenge_id == challenge.id)))
-    return list(db.session.scalars(_active_users(stmt)))
+    return active_users(follower_ids(challenge))
 
 
 # --- subscriptions to cities and themes ----------------------------------------------------
 
+def subscriber_ids(challenge: Challenge) -> Select:
+    """Ids of the users subscribed to the challenge's city or to any of its themes."""
+    theme_ids = select(challenge_themes.c.theme_id).where(challenge_themes.c.challenge_id == challenge.id)
+    return select(Subscription.user_id).where(or_(Subscription.city_id == challenge.city_id,
+                                                  Subscription.theme_id.in_(theme_ids)))
+
+
 def subscribers_for(challenge: Challenge) -> list[User]:
     """Active users subscribed to the challenge's city or any of its themes, each once, in one query."""
-    theme_ids = select(challenge_themes.c.theme_id).where(challenge_themes.c.challenge_id == challenge.id)
-    subscribed = select(Subscription.user_id).where(or_(Subscription.city_id == challenge.city_id,
-                                                        Subscription.theme_id.in_(theme_ids)))
-    return list(db.session.scalars(_active_users(select(User).where(User.id.in_(subscribed)))))
+    return active_users(subscriber_ids(challenge))
 
 
 def subscription_choices(user: User) -> tuple[set[int], set[int]]:
