@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 export FLASK_APP := app
 
-.PHONY: run test install install-dev translations extract-messages bench clean
+.PHONY: run test lint install install-dev translations extract-messages bench clean
 
 $(VENV)/.runtime: requirements.txt
 	scripts/ensure-python.sh
@@ -36,8 +36,12 @@ run: install translations
 	$(FLASK) demo load
 	scripts/run.sh
 
+# scripts/test.sh runs the lint first, so `make test` fails on a lint finding too.
 test: install-dev translations
 	scripts/test.sh
+
+lint: install-dev
+	scripts/lint.sh
 
 bench: install-dev translations
 	$(PY) bench/run.py

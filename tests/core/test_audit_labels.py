@@ -15,7 +15,6 @@ import pytest
 from flask_babel import force_locale
 
 from core import audit
-from core.audit import AuditEntry
 from core.extensions import db
 from core.workflow import registry
 from scripts.messages import IGNORE_DIRS, ROOT
