@@ -9,7 +9,7 @@ bp = Blueprint("auth", __name__)
 
 def init_app(app: Flask) -> None:
     """Register the accounts pages and the Flask-Login user loader."""
-    from auth import models, permissions, views  # noqa: F401  (register models and routes)
+    from auth import audit_labels, models, permissions, views  # noqa: F401  (register models, routes, labels)
     from core.extensions import login_manager
 
     login_manager.login_view = "auth.login"

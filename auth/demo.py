@@ -8,7 +8,7 @@ from auth.models import Organisation, OrgKind, Role, User
 from auth.services.accounts import add_membership, create_user
 from core.extensions import db
 
-DEMO_PASSWORD = "Kokeilu-demo-2026"
+DEMO_PASSWORD = "Kokeilu-demo-2026"  # noqa: S105  (public by design: the login page lists it)
 TERMS_VERSION = "2026-01"
 
 SIX_CITIES = [

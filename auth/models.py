@@ -201,7 +201,7 @@ class TokenPurpose(str, enum.Enum):
     """What an emailed single-use token lets its holder do."""
 
     VERIFY_EMAIL = "verify_email"
-    RESET_PASSWORD = "reset_password"
+    RESET_PASSWORD = "reset_password"  # noqa: S105  (a token purpose, not a secret)
 
 
 class UserToken(db.Model):

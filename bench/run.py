@@ -19,9 +19,9 @@ from werkzeug.test import EnvironBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
-from bench.data import generate, generate_challenges  # noqa: E402
-from core.extensions import db  # noqa: E402
+from app import create_app
+from bench.data import generate, generate_challenges
+from core.extensions import db
 
 
 def hello_world() -> Flask:
@@ -44,7 +44,8 @@ def throughput(app, path: str, seconds: float, cookie: str | None = None) -> flo
         body = app(dict(environ), start_response)
         b"".join(body)
         getattr(body, "close", lambda: None)()
-        assert status.pop().startswith("200"), path
+        if not status.pop().startswith("200"):
+            raise RuntimeError(f"{path} did not answer 200")
 
     one()  # warm caches and templates
     done, start = 0, time.perf_counter()

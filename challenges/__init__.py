@@ -8,7 +8,7 @@ bp = Blueprint("challenges", __name__)
 
 def init_app(app: Flask) -> None:
     """Register the models, workflow tables, permissions, routes and periodic jobs."""
-    from challenges import dialogue_jobs, jobs, models, permissions, views, workflow  # noqa: F401  (registration)
+    from challenges import audit_labels, dialogue_jobs, jobs, models, permissions, views, workflow  # noqa: F401
 
     app.register_blueprint(bp)
     app.jinja_env.globals["can_manage_challenges"] = permissions.can_manage_list

@@ -26,6 +26,7 @@ def init_core(app: Flask) -> None:
     init_i18n(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(audit.action_label, "action_label")
     register_error_handlers(app)
     register_cli(app)
     app.register_blueprint(bp)

@@ -5,9 +5,12 @@ describe; they are never updated or deleted (the ORM refuses, see below).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
@@ -15,6 +18,8 @@ from core.extensions import db
 from core.models import utcnow
 
 SYSTEM_ACTOR = None  # an audit row without an actor was made by the system
+UNNAMED_ACTION = _l("Other event")  # what a history shows for an action nobody named, never the raw code
+_action_labels: dict[str, Any] = {}
 
 
 class AuditEntry(db.Model):
@@ -97,3 +102,20 @@ def timeline(obj: Any, limit: int = 200) -> list[AuditEntry]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def register_action_labels(labels: Mapping[str, Any]) -> None:
+    """Name audit actions for the history pages; each package registers its own actions once."""
+    for action, label in labels.items():
+        if _action_labels.setdefault(action, label) is not label:
+            raise ValueError(f"audit action {action!r} already has another label")
+
+
+def action_label(action: str) -> Any:
+    """The translated name of an audit action, or a generic one for an action without a label."""
+    return _action_labels.get(action, UNNAMED_ACTION)
+
+
+def action_labels() -> Mapping[str, Any]:
+    """Every registered action and its label, read-only."""
+    return MappingProxyType(_action_labels)

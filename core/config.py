@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-DEV_SECRET_KEY = "kokeilu-development-key-not-for-production"
+DEV_SECRET_KEY = "kokeilu-development-key-not-for-production"  # noqa: S105  (check_config refuses it in production)
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Run the whole suite: on SQLite (with the browser tests) and again on PostgreSQL.
+# Lint, then run the whole suite: on SQLite (with the browser tests) and again on PostgreSQL.
 # Starts a throwaway Redis and PostgreSQL on loopback and stops them however the tests end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# A lint finding fails the run, after the tests have had their say too.
+status=0
+scripts/lint.sh || status=$?
 
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
@@ -48,7 +52,6 @@ export TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$pg_port/postg
 export TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export PYTHONDONTWRITEBYTECODE=1
 
-status=0
 echo "== SQLite, with the browser tests =="
 .venv/bin/pytest -n 2 --db=sqlite "$@" tests || status=$?
 echo "== PostgreSQL =="

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -22,24 +21,6 @@ from auth.permissions import (
 )
 from auth.services import admin as services
 from core.extensions import db
-
-
-# How the account events in a user's history read on the detail page.
-ACTION_LABELS = {
-    "login": _l("Logged in"),
-    "login_failed": _l("Failed login"),
-    "logout": _l("Logged out"),
-    "membership_added": _l("Role added"),
-    "membership_removed": _l("Role removed"),
-    "user_deactivated": _l("Account deactivated"),
-    "user_reactivated": _l("Account reactivated"),
-    "password_changed": _l("Password changed"),
-    "password_change_refused": _l("Password change refused"),
-    "profile_updated": _l("Details changed"),
-    "personal_data_exported": _l("Personal data downloaded"),
-    "account_deletion_refused": _l("Account deletion refused"),
-    "account_anonymised": _l("Account deleted"),
-}
 
 
 def _visible_user_or_404(user_id: int):
@@ -97,7 +78,7 @@ def _render_user(user, membership_form: MembershipForm | None = None, status: in
                                         if services.in_scope(scope, m.organisation_id)],
                            organisations=services.organisations_named_in(entries), role_labels=ROLE_LABELS,
                            membership_form=membership_form or _membership_form(), action_form=ActionForm(),
-                           can_manage=can_manage_user(current_user, user), action_labels=ACTION_LABELS,
+                           can_manage=can_manage_user(current_user, user),
                            can_grant=lambda org: can_grant_roles_in(current_user, org)), status
 
 

@@ -68,11 +68,6 @@ SECTIONS = {
 }
 SECTION_RULE = "any(" + ", ".join(SECTIONS) + ")"
 
-ACTION_LABELS = {
-    "challenge_created": _l("Created"),
-    "challenge_updated": _l("Edited"),
-}
-
 
 def _staff_challenge_or_404(challenge_id: int) -> Challenge:
     """The challenge for its city's staff and platform admins; 404 for others unless public (then 403)."""
@@ -175,12 +170,11 @@ def _render_detail(challenge: Challenge, status: int = 200, error: Any = None,
     """The staff overview of a challenge."""
     workflow = workflow_of(challenge)
     options = workflow.allowed(challenge, current_user)
-    labels = {t.action: t.label for t in workflow.transitions} | ACTION_LABELS
     return render_template(
         "challenges/manage_detail.html", challenge=challenge, options=options, error=error,
         action_forms=_action_forms(challenge, options, submitted), missing=missing_for_publication(challenge),
         attachments=services.attachments_of(challenge), timeline=audit.timeline(challenge),
-        action_labels=labels, field_labels=services.FIELD_LABELS, sections=SECTIONS, state_labels=STATE_NAMES,
+        field_labels=services.FIELD_LABELS, sections=SECTIONS, state_labels=STATE_NAMES,
         can_edit=can_edit(current_user, challenge), variant_label=VARIANT_LABELS.get(challenge.workflow),
         pilot_kind_label=PILOT_KIND_LABELS[PilotKind(challenge.pilot_kind)]), status
 

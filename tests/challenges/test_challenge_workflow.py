@@ -277,7 +277,7 @@ def test_submit_for_approval_through_the_page_emails_the_decision_makers(client,
     assert other_decider.email not in outbox[0].recipients
     assert f"/manage/challenges/{challenge.id}" in outbox[0].body
     html = client.get(f"/manage/challenges/{challenge.id}").get_data(as_text=True)
-    assert "Send for approval" in html and "Olli Officer" in html  # in the timeline
+    assert "Sent for approval" in html and "Olli Officer" in html  # in the timeline
 
 
 def test_approve_and_return_to_draft_email_the_creator(client, make_org, make_user, login, outbox):
