@@ -1,6 +1,7 @@
 """Pages of the shared kernel: home, language switch, accessibility statement and feedback."""
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
@@ -16,9 +17,22 @@ from core.i18n import current_language
 bp = Blueprint("core", __name__)
 
 
+MAX_NEXT_LENGTH = 2000
+
+
+def _odd_character(char: str) -> bool:
+    """Control, format, separator or unassigned characters, and the backslash browsers read as "/"."""
+    return char == "\\" or unicodedata.category(char)[0] in "CZ"
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """A local path to return to; anything pointing off-site becomes default."""
-    if not target:
+    """A local path to return to: anything off-site, over-long or with odd characters becomes default.
+
+    Every redirect to a user-given target goes through here. CR/LF would break
+    the Location header (a 500, or a header injection); a backslash, a space or an
+    invisible character can turn a path into another host in some browsers.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH or any(_odd_character(c) for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -1,4 +1,5 @@
 """Logging in and out: audit rows, unverified accounts, remember-me and the per-account rate limit."""
+import pytest
 from sqlalchemy import select
 
 from core.audit import AuditEntry
@@ -34,6 +35,13 @@ def test_login_success_redirects_and_is_audited(client, db, make_user):
 def test_login_never_redirects_off_site(client, make_user):
     response = _login(client, make_user().email, next="https://evil.example/")
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/account\r\nSet-Cookie: session=x", "/account\n", "/\\evil.example"])
+def test_login_with_an_odd_next_logs_in_and_goes_home(client, make_user, target):
+    response = _login(client, make_user().email, next=target)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/account", headers=EN).status_code == 200
 
 
 def test_login_wrong_password_is_refused_and_audited(client, db, make_user):

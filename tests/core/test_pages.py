@@ -2,6 +2,7 @@
 import pytest
 
 from core.feedback import AccessibilityFeedback
+from core.views import safe_next
 
 
 @pytest.mark.parametrize("lang, heading", [
@@ -42,6 +43,27 @@ def test_unknown_language_is_refused_with_a_message(client):
 def test_language_switch_never_redirects_off_site(client):
     response = client.post("/language", data={"lang": "en", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/", "/\\evil.example/", "\\\\evil.example", "/\\/evil.example",
+    "/account\r\nSet-Cookie: a=b", "/account\nx", "/account\x00", "/acc\tount", "/account\x7f",
+    "/account\u0085", "/account\u2028", "/account\u202e", "/ account", "javascript:alert(1)",
+    "account", "", None, "/" + "a" * 2100,
+])
+def test_safe_next_refuses_off_site_control_characters_and_odd_targets(target):
+    assert safe_next(target, "/home") == "/home"
+
+
+@pytest.mark.parametrize("target", ["/", "/account", "/challenges?city=helsinki&q=sis%C3%A4ilma#list",
+                                    "/challenges/12/dialogue", "/haku?q=sisäilma"])
+def test_safe_next_keeps_local_paths(target):
+    assert safe_next(target, "/home") == target
+
+
+def test_language_switch_with_a_line_break_in_next_goes_home(client):
+    response = client.post("/language", data={"lang": "en", "next": "/accessibility\r\nX-Evil: 1"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
 @pytest.mark.parametrize("lang, text", [
