@@ -7,6 +7,7 @@ refuses to start with a clear message.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,10 @@ def load_config() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        # Production is served over TLS only: browsers are told never to try plain HTTP for a year.
+        "STRICT_TRANSPORT_SECURITY": "max-age=31536000; includeSubDomains" if env == "production" else None,
         "WTF_CSRF_TIME_LIMIT": None,
         # Languages and time.
         "LANGUAGES": ("fi", "sv", "en"),

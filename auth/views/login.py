@@ -1,7 +1,7 @@
 """Login and logout."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -47,15 +47,24 @@ def login():
         else:
             form.password.errors.append(_("The email address or password is wrong."))
     status = 400 if form.is_submitted() else 200
-    demo_accounts = login_page_accounts() if get_setting(DEMO_MARKER) else None
+    demo_accounts = login_page_accounts() if _demo_installation() else None
     return render_template("auth/login.html", form=form, demo_accounts=demo_accounts), status
+
+
+def _demo_installation() -> bool:
+    """True where demo data is loaded; never in production, whatever the database says."""
+    return current_app.config.get("ENV_NAME") != "production" and bool(get_setting(DEMO_MARKER))
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out of this browser."""
+    """Log out: this session and every other one of the user, remember-me cookies included, end now."""
     user = current_user._get_current_object()  # the audit log needs the model, not the proxy
+    # Sessions are signed cookies the server cannot forget one by one, so a copy taken
+    # before logout would still work. Bumping the version invalidates every session and
+    # remember cookie of this user at once; logging out other browsers too is the safe side.
+    user.session_version += 1
     audit.record("logout", user, user)
     db.session.commit()
     logout_user()

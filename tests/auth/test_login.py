@@ -1,4 +1,8 @@
 """Logging in and out: audit rows, unverified accounts, remember-me and the per-account rate limit."""
+import re
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -140,6 +144,42 @@ def test_logout_ends_the_session_and_is_audited(client, db, login_as):
     assert client.get("/account").status_code == 302
     [entry] = _entries(db, "logout")
     assert entry.actor_id == user.id
+
+
+def test_logout_ends_a_session_cookie_captured_before_it(app, client, make_user):
+    user = make_user()
+    _login(client, user.email)
+    captured = client.get_cookie("session").value
+    assert client.post("/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", captured)
+    assert thief.get("/account", headers=EN).status_code == 302
+
+
+def test_logout_ends_a_remember_cookie_captured_before_it(app, client, make_user):
+    user = make_user()
+    _login(client, user.email, remember="y")
+    captured = client.get_cookie("remember_token").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("remember_token", captured)
+    assert thief.get("/account", headers=EN).status_code == 302
+    assert _login(app.test_client(), user.email).status_code == 302  # the owner logs in again as usual
+
+
+def test_login_remember_cookie_lasts_30_days_at_most_and_is_same_site_lax(client, make_user):
+    response = _login(client, make_user().email, remember="y")
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")]
+    assert "SameSite=Lax" in header and "HttpOnly" in header
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", header).group(1))
+    assert timedelta(days=29, hours=23) < expires - datetime.now(timezone.utc) <= timedelta(days=30)
+
+
+def test_signed_in_pages_are_never_stored_by_caches(client, login_as):
+    assert "no-store" not in client.get("/", headers=EN).headers.get("Cache-Control", "")
+    login_as("user")
+    for path in ("/", "/account", "/account/export"):
+        assert client.get(path, headers=EN).headers["Cache-Control"] == "no-store", path
 
 
 def test_logout_needs_a_login(client):

@@ -126,5 +126,20 @@ def test_every_page_has_security_headers(client):
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
+def test_production_pages_ask_browsers_for_https_only(app, client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    app.config["STRICT_TRANSPORT_SECURITY"] = load_config_in_production()["STRICT_TRANSPORT_SECURITY"]
+    assert client.get("/").headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def load_config_in_production():
+    """The settings a production environment gives."""
+    from core.config import load_config
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KOKEILU_ENV", "production")
+        return load_config()
+
+
 def test_health_check_reaches_the_database(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
