@@ -39,6 +39,14 @@ def _database_url() -> str:
     return url
 
 
+def _proxy_count() -> int:
+    """How many proxies in front of the app to trust for the client's address and scheme (0: none)."""
+    value = os.environ.get("PROXY_COUNT", "0").strip() or "0"
+    if not value.isdigit():
+        raise ConfigurationError(f"PROXY_COUNT must be a whole number of proxies (0 for none), not {value!r}.")
+    return int(value)
+
+
 def load_config() -> dict[str, Any]:
     """Return the settings taken from the environment, with safe defaults."""
     env = os.environ.get("KOKEILU_ENV", "development")
@@ -52,6 +60,9 @@ def load_config() -> dict[str, Any]:
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "kokeilu"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(BASE_DIR / "var" / "uploads")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Behind a load balancer every request comes from its address; trusting exactly as many
+        # X-Forwarded-For entries as there are proxies gives the real client, which a client cannot fake.
+        "PROXY_COUNT": _proxy_count(),
         # Mail: without MAIL_SERVER, messages are written to the log instead.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

@@ -1,5 +1,6 @@
 """Logging in and out: audit rows, unverified accounts, remember-me and the per-account rate limit."""
 import re
+import time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -105,14 +106,45 @@ def test_login_remember_cookie_logs_in_a_new_session(app, client, make_user):
     assert fresh.get("/account", headers=EN).status_code == 200
 
 
-def test_login_rate_limit_answers_429_after_five_failures_for_an_account(client, make_user):
+ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
+OWNER = {"REMOTE_ADDR": "198.51.100.7"}
+
+
+def test_login_failures_slow_the_same_client_with_a_wait_it_is_told(client, make_user):
     user = make_user()
     for _attempt in range(5):
         assert _login(client, user.email, "wrong password").status_code == 400
-    response = _login(client, user.email)  # even the right password waits now
-    assert response.status_code == 429
-    assert "Too many failed login attempts for this account" in response.get_data(as_text=True)
-    assert _login(client, make_user().email).status_code == 302  # other accounts are not blocked
+    response = _login(client, user.email)  # the right password, at once: this client waits a moment
+    assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+    html = response.get_data(as_text=True)
+    assert "Too many wrong passwords for this account from your device. Wait 1 second" in html
+    assert f'value="{user.email}"' in html  # what was typed is kept
+    time.sleep(1.1)
+    assert _login(client, user.email).status_code == 302
+
+
+def test_login_attacker_failures_never_refuse_the_owners_right_password(client, make_user):
+    user = make_user()
+    for _attempt in range(12):
+        client.post("/login", data={"email": user.email, "password": "guess"}, environ_overrides=ATTACKER)
+    attacker = client.post("/login", data={"email": user.email, "password": "guess"},
+                           environ_overrides=ATTACKER)
+    assert attacker.status_code == 429
+    owner = client.post("/login", data={"email": user.email, "password": PASSWORD}, environ_overrides=OWNER)
+    assert owner.status_code == 302
+
+
+def test_login_failures_on_many_accounts_slow_only_that_client(client, make_user):
+    for n in range(20):
+        client.post("/login", data={"email": f"random{n}@example.org", "password": "guess"},
+                    environ_overrides=ATTACKER)
+    user = make_user()
+    refused = client.post("/login", data={"email": user.email, "password": PASSWORD}, headers=EN,
+                          environ_overrides=ATTACKER)
+    assert refused.status_code == 429
+    assert "Too many failed logins from your network." in refused.get_data(as_text=True)
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD},
+                       environ_overrides=OWNER).status_code == 302
 
 
 def test_login_rate_limit_is_per_account_whatever_the_case_of_the_email(client, make_user):
