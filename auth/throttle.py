@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from flask_babel import ngettext
-from limits.storage import Storage
+from limits.storage import MemoryStorage, Storage
 
 from auth.services.accounts import normalise_email
 from core.extensions import limiter
@@ -49,10 +49,10 @@ class Wait:
     def message(self) -> str:
         """What the login page says, translated."""
         if self.for_account:
-            return ngettext("Too many wrong passwords for this account from your device. Wait %(num)d second "
-                            "and try again, or reset your password.",
-                            "Too many wrong passwords for this account from your device. Wait %(num)d seconds "
-                            "and try again, or reset your password.", self.seconds)
+            return ngettext("Too many wrong passwords for this account from your device. "
+                            "Wait %(num)d second and try again, or reset your password.",
+                            "Too many wrong passwords for this account from your device. "
+                            "Wait %(num)d seconds and try again, or reset your password.", self.seconds)
         return ngettext("Too many failed logins from your network. Wait %(num)d second and try again.",
                         "Too many failed logins from your network. Wait %(num)d seconds and try again.",
                         self.seconds)
@@ -100,5 +100,8 @@ class LoginThrottle:
 
 
 def login_throttle() -> LoginThrottle:
-    """The throttle on the app's rate-limit storage."""
-    return LoginThrottle(limiter.storage)
+    """The throttle on the app's rate-limit storage (this process's memory when rate limits are off)."""
+    return LoginThrottle(limiter.storage if limiter.enabled else _LOCAL)
+
+
+_LOCAL = MemoryStorage()

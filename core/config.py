@@ -43,7 +43,7 @@ def _proxy_count() -> int:
     """How many proxies in front of the app to trust for the client's address and scheme (0: none)."""
     value = os.environ.get("PROXY_COUNT", "0").strip() or "0"
     if not value.isdigit():
-        raise ConfigurationError(f"PROXY_COUNT must be a whole number of proxies (0 for none), not {value!r}.")
+        raise ConfigurationError(f"PROXY_COUNT must be a whole number of proxies (0: none), not {value!r}.")
     return int(value)
 
 
@@ -98,7 +98,7 @@ def load_config() -> dict[str, Any]:
 
 
 def check_config(config: dict[str, Any]) -> None:
-    """Refuse to run in production with a missing or default secret."""
+    """Refuse to run in production with a missing or default secret, SQLite or no Redis."""
     if config.get("ENV_NAME") != "production":
         return
     secret = config.get("SECRET_KEY") or ""
@@ -109,3 +109,8 @@ def check_config(config: dict[str, Any]) -> None:
         )
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         raise ConfigurationError("DATABASE_URL must point to PostgreSQL in production.")
+    if not config.get("REDIS_URL"):
+        # Without it every web process would keep its own rate limits and login counts, and jobs
+        # would run inside requests, where their time shows (a password reset for a known address).
+        raise ConfigurationError("REDIS_URL must be set in production: rate limits, login throttling "
+                                 "and background jobs are shared through Redis.")

@@ -13,8 +13,10 @@ from core.extensions import db
 from core.feedback import submit_feedback
 from core.forms import AccessibilityFeedbackForm, LanguageForm
 from core.i18n import current_language
+from core.limits import client_refusal, recipient_refusal
 
 bp = Blueprint("core", __name__)
+FEEDBACK_PER_CLIENT = "10 per hour"
 
 
 MAX_NEXT_LENGTH = 2000
@@ -67,15 +69,21 @@ def accessibility():
 
 @bp.route("/accessibility/feedback", methods=["GET", "POST"])
 def accessibility_feedback():
-    """Report an accessibility problem."""
+    """Report an accessibility problem; the form is limited per client, receipts per address."""
     form = AccessibilityFeedbackForm(page=request.args.get("page", ""))
-    if form.validate_on_submit():
-        submit_feedback(form.page.data, form.description.data, form.name.data, form.email.data,
-                        current_language())
-        db.session.commit()
-        flash(_("Thank you. Your feedback was sent to the accessibility contact."), "success")
-        return redirect(url_for("core.accessibility"))
     status = 400 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        refusal = client_refusal("accessibility-feedback", FEEDBACK_PER_CLIENT)
+        if refusal is None:
+            # An address that has had its share of receipts still gets the answer, just not another receipt.
+            receipt = bool(form.email.data) and recipient_refusal(form.email.data) is None
+            submit_feedback(form.page.data, form.description.data, form.name.data, form.email.data,
+                            current_language(), receipt=receipt)
+            db.session.commit()
+            flash(_("Thank you. Your feedback was sent to the accessibility contact."), "success")
+            return redirect(url_for("core.accessibility"))
+        form.form_errors.append(refusal.message)
+        status = 429
     return render_template("core/accessibility_feedback.html", form=form), status
 
 

@@ -1,4 +1,4 @@
-"""The login throttle on its own: waits that double, counts per (account, client) and per client, Redis too."""
+"""The login throttle on its own: doubling waits, counts per (account, client) and per client, Redis too."""
 import os
 
 import pytest

@@ -2,7 +2,7 @@
 import pytest
 
 from app import create_app
-from core.config import DEV_SECRET_KEY, ConfigurationError, load_config
+from core.config import DEV_SECRET_KEY, ConfigurationError, check_config, load_config
 from tests.conftest import PASSWORD, app_config
 
 PG = "postgresql+psycopg://kokeilu@db.internal/kokeilu"
@@ -28,13 +28,25 @@ def test_production_refuses_sqlite(monkeypatch):
         create_app()
 
 
-def test_production_starts_with_a_secret_and_postgresql(monkeypatch):
+def test_production_refuses_to_start_without_redis(monkeypatch):
+    monkeypatch.setenv("KOKEILU_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", PG)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(ConfigurationError, match="REDIS_URL must be set"):
+        create_app()
+
+
+def test_production_starts_with_a_secret_postgresql_and_redis(monkeypatch):
     monkeypatch.setenv("KOKEILU_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgres://kokeilu@db.internal/kokeilu")
-    app = create_app()
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == PG
-    assert app.config["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.setenv("REDIS_URL", "redis://redis.internal:6379/0")
+    config = load_config()
+    check_config(config)  # not create_app(): it would bind the shared limiter to that Redis for later tests
+    assert config["SQLALCHEMY_DATABASE_URI"] == PG
+    assert config["SESSION_COOKIE_SECURE"] is True and config["RATELIMIT_STORAGE_URI"] == config["REDIS_URL"]
+    assert config["STRICT_TRANSPORT_SECURITY"] == "max-age=31536000; includeSubDomains"
 
 
 def test_defaults_need_no_redis_and_log_mail(monkeypatch):

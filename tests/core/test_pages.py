@@ -120,6 +120,45 @@ def test_accessibility_feedback_without_description_is_refused_next_to_the_field
     assert outbox == []
 
 
+PHISHING = {"page": "https://bank.example/login", "name": "Your bank",
+            "description": "Your account is locked. Confirm your card at https://bank.example/verify today."}
+
+
+def test_accessibility_feedback_receipt_never_quotes_what_the_sender_typed(client, db, outbox):
+    response = client.post("/accessibility/feedback", data={**PHISHING, "email": "victim@example.org"},
+                           headers={"Accept-Language": "en"})
+    assert response.status_code == 302
+    by_recipient = {m.recipients[0]: m for m in outbox}
+    receipt = by_recipient["victim@example.org"]
+    for text in (receipt.subject, receipt.body, receipt.html):
+        assert "bank.example" not in text and "Your bank" not in text and "card" not in text
+    assert "If it was not you, ignore this message" in receipt.body
+    assert PHISHING["description"] in by_recipient["saavutettavuus@kokeilu.invalid"].body
+
+
+def test_accessibility_feedback_sends_few_receipts_to_one_address_but_keeps_every_report(client, db, outbox):
+    for n in range(30):
+        response = client.post("/accessibility/feedback", data={**PHISHING, "email": "victim@example.org"},
+                               environ_overrides={"REMOTE_ADDR": f"203.0.113.{n}"})
+        assert response.status_code == 302
+    receipts = [m for m in outbox if m.recipients == ["victim@example.org"]]
+    assert 1 <= len(receipts) <= 5
+    assert len(db.session.scalars(db.select(AccessibilityFeedback)).all()) == 30
+
+
+def test_accessibility_feedback_from_one_client_is_limited_and_the_text_is_kept(client, db, outbox):
+    for _n in range(10):
+        response = client.post("/accessibility/feedback", data={"description": "Kontrasti on heikko."})
+        assert response.status_code == 302
+    response = client.post("/accessibility/feedback", data={"description": "Painike puuttuu näppäimistöltä."},
+                           headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Painike puuttuu näppäimistöltä." in html
+    assert "Too many messages were sent from your network" in html
+    assert len(db.session.scalars(db.select(AccessibilityFeedback)).all()) == 10
+
+
 def test_every_page_has_security_headers(client):
     response = client.get("/")
     assert response.headers["X-Frame-Options"] == "DENY"
