@@ -1,7 +1,8 @@
 """The shared kernel: configuration, extensions, workflow engine, audit log, jobs, mail, i18n."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, request
+from flask_login import current_user
 
 
 def init_core(app: Flask) -> None:
@@ -39,9 +40,6 @@ def _security_headers(response):
     proxy, or the browser's back button after logout) may keep a copy; static
     files stay cacheable.
     """
-    from flask import current_app, request
-    from flask_login import current_user
-
     hsts = current_app.config.get("STRICT_TRANSPORT_SECURITY")
     if hsts:
         response.headers.setdefault("Strict-Transport-Security", hsts)

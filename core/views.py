@@ -17,8 +17,6 @@ from core.limits import client_refusal, recipient_refusal
 
 bp = Blueprint("core", __name__)
 FEEDBACK_PER_CLIENT = "10 per hour"
-
-
 MAX_NEXT_LENGTH = 2000
 
 

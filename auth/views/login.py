@@ -38,12 +38,12 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = LoginForm(next=request.args.get("next", ""))
-    headers = {}
+    status, headers = (400 if form.is_submitted() else 200), {}
     if form.validate_on_submit():
         outcome = _attempt(form)
         if isinstance(outcome, Wait):
             form.password.errors.append(outcome.message)
-            headers["Retry-After"] = str(outcome.seconds)
+            status, headers = 429, {"Retry-After": str(outcome.seconds)}
         elif outcome is not None and outcome.is_verified:
             login_user(outcome, remember=form.remember.data)
             db.session.commit()
@@ -55,7 +55,6 @@ def login():
                     _("Confirm your email address first: follow the link in the email we sent you."))
             else:
                 form.password.errors.append(_("The email address or password is wrong."))
-    status = 429 if headers else 400 if form.is_submitted() else 200
     demo_accounts = login_page_accounts() if _demo_installation() else None
     return render_template("auth/login.html", form=form, demo_accounts=demo_accounts), status, headers
 
