@@ -111,6 +111,17 @@ def can_manage_user(user: Any, target: User) -> bool:
     return Role.CITY_ADMIN.value in roles and not target.is_platform_admin
 
 
+def can_change_roles(user: Any, target: User) -> bool:
+    """An administrator of the person changes their roles, never the person themselves (separation of duties)."""
+    return can_manage_user(user, target) and user.id != target.id
+
+
+def can_accept_invitation(user: Any, invitation: Any) -> bool:
+    """The invited address takes up an invitation, unless its holder sent it (nobody grants themselves a role)."""
+    return (_user_ok(user) and user.email.strip().lower() == invitation.email
+            and user.id != invitation.invited_by_id)
+
+
 def can_grant_roles_in(user: Any, organisation: Organisation) -> bool:
     """Platform admins give roles in any organisation; city admins only in their own city."""
     return is_platform_admin(user) or can_invite(user, organisation)

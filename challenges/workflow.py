@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from challenges.models import STATE_LABELS, Challenge, ChallengeState, PilotKind
 from core.models import utcnow
-from core.workflow import SYSTEM, Transition, Workflow, registry
+from core.workflow import SYSTEM, Transition, Workflow, not_actor_of, registry
 
 S = ChallengeState
 OFFICER, DECISION_MAKER = "officer", "decision_maker"
@@ -105,7 +105,9 @@ COMMON_START = [
     _t("return_to_draft", (S.AWAITING_APPROVAL,), S.DRAFT, {OFFICER, DECISION_MAKER}, _l("Return to draft"),
        comment_required=True, style="secondary"),
     _t("approve", (S.AWAITING_APPROVAL,), S.APPROVED, {DECISION_MAKER}, _l("Approve for publication"),
-       guards=(ready_to_publish,), effect=mark_published),
+       guards=(ready_to_publish, not_actor_of("submit_for_approval", reason=_l(
+           "You sent this challenge for approval, so another decision maker must approve it."))),
+       effect=mark_published),
 ]
 
 COMMON_END = [

@@ -1,7 +1,8 @@
 """The shared kernel: configuration, extensions, workflow engine, audit log, jobs, mail, i18n."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, request
+from flask_login import current_user
 
 
 def init_core(app: Flask) -> None:
@@ -34,7 +35,17 @@ def init_core(app: Flask) -> None:
 
 
 def _security_headers(response):
-    """Headers every page gets: no framing, no sniffing, a strict referrer policy."""
+    """Headers every page gets: no framing, no sniffing, a strict referrer policy; HTTPS only in production.
+
+    A signed-in page shows personal or unpublished data, so no cache (a shared
+    proxy, or the browser's back button after logout) may keep a copy; static
+    files stay cacheable.
+    """
+    hsts = current_app.config.get("STRICT_TRANSPORT_SECURITY")
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", hsts)
+    if current_user.is_authenticated and not (request.endpoint or "").endswith("static"):
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

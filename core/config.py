@@ -7,6 +7,7 @@ refuses to start with a clear message.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,14 @@ def _database_url() -> str:
     return url
 
 
+def _proxy_count() -> int:
+    """How many proxies in front of the app to trust for the client's address and scheme (0: none)."""
+    value = os.environ.get("PROXY_COUNT", "0").strip() or "0"
+    if not value.isdigit():
+        raise ConfigurationError(f"PROXY_COUNT must be a whole number of proxies (0: none), not {value!r}.")
+    return int(value)
+
+
 def load_config() -> dict[str, Any]:
     """Return the settings taken from the environment, with safe defaults."""
     env = os.environ.get("KOKEILU_ENV", "development")
@@ -51,6 +60,9 @@ def load_config() -> dict[str, Any]:
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "kokeilu"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(BASE_DIR / "var" / "uploads")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Behind a load balancer every request comes from its address; trusting exactly as many
+        # X-Forwarded-For entries as there are proxies gives the real client, which a client cannot fake.
+        "PROXY_COUNT": _proxy_count(),
         # Mail: without MAIL_SERVER, messages are written to the log instead.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
@@ -66,6 +78,10 @@ def load_config() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        # Production is served over TLS only: browsers are told never to try plain HTTP for a year.
+        "STRICT_TRANSPORT_SECURITY": "max-age=31536000; includeSubDomains" if env == "production" else None,
         "WTF_CSRF_TIME_LIMIT": None,
         # Languages and time.
         "LANGUAGES": ("fi", "sv", "en"),
@@ -82,7 +98,7 @@ def load_config() -> dict[str, Any]:
 
 
 def check_config(config: dict[str, Any]) -> None:
-    """Refuse to run in production with a missing or default secret."""
+    """Refuse to run in production with a missing or default secret, SQLite or no Redis."""
     if config.get("ENV_NAME") != "production":
         return
     secret = config.get("SECRET_KEY") or ""
@@ -93,3 +109,8 @@ def check_config(config: dict[str, Any]) -> None:
         )
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         raise ConfigurationError("DATABASE_URL must point to PostgreSQL in production.")
+    if not config.get("REDIS_URL"):
+        # Without it every web process would keep its own rate limits and login counts, and jobs
+        # would run inside requests, where their time shows (a password reset for a known address).
+        raise ConfigurationError("REDIS_URL must be set in production: rate limits, login throttling "
+                                 "and background jobs are shared through Redis.")

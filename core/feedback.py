@@ -27,14 +27,21 @@ class AccessibilityFeedback(db.Model):
 
 
 def submit_feedback(page: str | None, description: str, name: str | None, email: str | None,
-                    locale: str) -> AccessibilityFeedback:
-    """Store a report and tell the accessibility contact (flushes, never commits)."""
+                    locale: str, receipt: bool = True) -> AccessibilityFeedback:
+    """Store a report, tell the accessibility contact and send a receipt (flushes, never commits).
+
+    The address is typed by an anonymous visitor and proves nothing, so the
+    receipt quotes nothing they typed (neither the text, the name nor the page):
+    it cannot carry someone else's message under our name. It is still sent,
+    because the answer the law requires within 14 days goes to that address
+    and the receipt says so; the caller limits how often one address gets one.
+    """
     feedback = AccessibilityFeedback(page=page or None, description=description.strip(),
                                      name=name or None, email=email or None, locale=locale)
     db.session.add(feedback)
     db.session.flush()
     queue_email("accessibility_feedback", to=current_app.config["ACCESSIBILITY_CONTACT"],
                 locale="fi", feedback=feedback)
-    if feedback.email:
-        queue_email("accessibility_feedback_receipt", to=feedback.email, locale=locale, feedback=feedback)
+    if feedback.email and receipt:
+        queue_email("accessibility_feedback_receipt", to=feedback.email, locale=locale)
     return feedback

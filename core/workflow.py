@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Protocol
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import audit
@@ -25,6 +26,33 @@ Guard = Callable[[Any, Any], "str | None"]
 
 RolesFor = Callable[[Any, Any], "set[str]"]
 Notifier = Callable[[Any, "Transition", Any, audit.AuditEntry], None]
+
+
+def not_actor_of(*actions: str, reason: Any = None) -> Guard:
+    """A guard: the user must not be the person who took any of `actions` on this object.
+
+    Sign-offs (approval, selection, pilot acceptance, the procurement decision)
+    are made by someone other than whoever prepared them. The audit log is the
+    record of who did what, so the guard reads it: one query on the
+    (object_type, object_id) index. Any earlier time counts, so stepping back
+    and letting a colleague resubmit does not make the preparer a signer.
+    """
+    message = reason or _l("You took an earlier step of this yourself, so someone else must sign it off.")
+
+    def guard(obj: Any, user: Any) -> Any:
+        if user is None or getattr(obj, "id", None) is None:
+            return None  # the system acts for no one; an unsaved object has no history
+        object_type, object_id = audit.object_key(obj)
+        took_part = db.session.scalar(
+            select(audit.AuditEntry.id)
+            .where(audit.AuditEntry.object_type == object_type, audit.AuditEntry.object_id == object_id,
+                   audit.AuditEntry.action.in_(actions), audit.AuditEntry.actor_id == user.id)
+            .limit(1))
+        return message if took_part is not None else None
+
+    guard.__name__ = f"not_actor_of_{'_'.join(actions)}"
+    guard.__doc__ = f"Refuses whoever took {', '.join(actions)} on this object."
+    return guard
 
 
 class WorkflowDefinitionError(ValueError):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from core.extensions import db
@@ -18,6 +18,10 @@ def load_command(again: bool) -> None:
     from auth import demo as auth_demo
     from challenges import demo as challenges_demo
 
+    if current_app.config.get("ENV_NAME") == "production":
+        # Every demo account shares one published password, and the login page lists them.
+        raise click.ClickException("flask demo load refuses to run in production (KOKEILU_ENV=production): "
+                                   "demo accounts share a published password.")
     if get_setting(DEMO_MARKER) and not again:
         click.echo("Demo data was loaded before; nothing to do.")
         return

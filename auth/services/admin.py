@@ -9,7 +9,8 @@ from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from auth.models import ROLES_BY_KIND, Membership, Organisation, OrgKind, Role, User
-from auth.permissions import is_platform_admin, organisation_ids, visible_organisations, visible_users
+from auth.permissions import (can_change_roles, is_platform_admin, organisation_ids, visible_organisations,
+                              visible_users)
 from auth.services.accounts import add_membership
 from core import audit
 from core.audit import AuditEntry
@@ -125,8 +126,18 @@ def reactivate_user(target: User, actor: User) -> User:
     return target
 
 
+def _check_role_change(target: User, actor: User) -> None:
+    """Refuse a role change the actor may not make; above all, one to their own roles."""
+    if can_change_roles(actor, target):
+        return
+    if target.id == actor.id:
+        raise AdminRefused(_("You cannot change your own roles: another administrator does it for you."))
+    raise AdminRefused(_("You may not change the roles of this person."))
+
+
 def grant_role(target: User, organisation: Organisation, role: str, actor: User) -> Membership:
     """Give a person a role that the organisation's kind hands out (audited by add_membership)."""
+    _check_role_change(target, actor)
     if role not in {r.value for r in ROLES_BY_KIND[OrgKind(organisation.kind)]}:
         raise AdminRefused(_("%(kind)s organisations do not have this role.", kind=organisation.kind_label),
                            field="role")
@@ -136,6 +147,7 @@ def grant_role(target: User, organisation: Organisation, role: str, actor: User)
 def remove_membership(membership: Membership, actor: User) -> None:
     """Take a role away from a person."""
     user = membership.user
+    _check_role_change(user, actor)
     data = {"organisation_id": membership.organisation_id, "role": membership.role,
             "status": membership.status}
     db.session.delete(membership)

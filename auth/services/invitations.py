@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from auth.models import Invitation, Membership, Organisation, User
+from auth.permissions import can_accept_invitation
 from auth.services.accounts import add_membership, create_user, find_user_by_email, normalise_email
 from auth.services.registration import TERMS_VERSION, FieldError
 from auth.tokens import INVITATION_LIFETIME, external_url, new_token
@@ -23,8 +24,10 @@ def open_invitations(organisation: Organisation) -> list[Invitation]:
         .order_by(Invitation.created_at.desc(), Invitation.id.desc())))
 
 
-def _check_invitation(organisation: Organisation, email: str, role: str) -> None:
-    """Refuse an invitation that would change nothing or duplicate an open one."""
+def _check_invitation(organisation: Organisation, email: str, role: str, actor: User) -> None:
+    """Refuse an invitation to oneself, or one that would change nothing or duplicate an open one."""
+    if normalise_email(actor.email) == email:
+        raise FieldError("email", _l("You cannot invite yourself: another administrator gives you new roles."))
     user = find_user_by_email(email)
     if user is not None and db.session.scalar(select(Membership.id).filter_by(
             user_id=user.id, organisation_id=organisation.id, role=role)) is not None:
@@ -38,7 +41,7 @@ def invite(organisation: Organisation, email: str, name: str | None, role: str, 
            actor: User) -> Invitation:
     """Invite a person by email to a role in the organisation (valid seven days)."""
     email = normalise_email(email)
-    _check_invitation(organisation, email, role)
+    _check_invitation(organisation, email, role, actor)
     raw, digest = new_token()
     invitation = Invitation(email=email, name=(name or "").strip() or None, organisation=organisation,
                             role=role, locale=locale, token_hash=digest, invited_by=actor,
@@ -71,9 +74,9 @@ def _accept(invitation: Invitation, user: User) -> Membership:
 
 
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
-    """An existing account, logged in as the invited address, takes up the invitation."""
-    if normalise_email(user.email) != invitation.email:
-        raise PermissionError("the invitation is for another address")
+    """An existing account, logged in as the invited address, takes up the invitation (unless it sent it)."""
+    if not can_accept_invitation(user, invitation):
+        raise PermissionError("the invitation is for another address, or was sent by its holder")
     return _accept(invitation, user)
 
 

@@ -99,7 +99,8 @@ def export_data():
     body = json.dumps(data, ensure_ascii=False, indent=2)
     filename = f"kokeilu-personal-data-{current_user.id}.json"
     return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})  # personal data: never kept by a cache
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from auth.forms.admin import ActionForm, MembershipForm, OrganisationEditForm, O
 from auth.models import ROLE_LABELS, Membership, Organisation, Role
 from auth.permissions import (
     can_administer_users,
+    can_change_roles,
     can_grant_roles_in,
     can_manage_organisations,
     can_manage_user,
@@ -79,6 +80,7 @@ def _render_user(user, membership_form: MembershipForm | None = None, status: in
                            organisations=services.organisations_named_in(entries), role_labels=ROLE_LABELS,
                            membership_form=membership_form or _membership_form(), action_form=ActionForm(),
                            can_manage=can_manage_user(current_user, user),
+                           can_change_roles=can_change_roles(current_user, user),
                            can_grant=lambda org: can_grant_roles_in(current_user, org)), status
 
 
@@ -127,7 +129,7 @@ def admin_add_membership(user_id: int):
         try:
             services.grant_role(user, organisation, form.role.data, current_user)
         except services.AdminRefused as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+            (getattr(form, exc.field).errors if exc.field else form.form_errors).append(exc.message)
         else:
             db.session.commit()
             flash(_("The role was added."), "success")
@@ -146,9 +148,13 @@ def admin_remove_membership(user_id: int, membership_id: int):
     ensure(can_manage_user(current_user, user) and can_grant_roles_in(current_user, membership.organisation))
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.remove_membership(membership, current_user)
-    db.session.commit()
-    flash(_("The role was removed."), "success")
+    try:
+        services.remove_membership(membership, current_user)
+    except services.AdminRefused as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The role was removed."), "success")
     return redirect(url_for("auth.admin_user", user_id=user.id))
 
 

@@ -10,7 +10,7 @@ from auth import bp
 from auth.forms.invitations import InvitationForm, NewAccountForm
 from auth.models import Invitation
 from auth.passwords import MIN_LENGTH
-from auth.permissions import can_invite, ensure
+from auth.permissions import can_accept_invitation, can_invite, ensure
 from auth.services import invitations as service
 from auth.services.accounts import find_user_by_email, normalise_email
 from auth.services.registration import FieldError
@@ -60,9 +60,11 @@ def revoke_invitation(org_id: int, invitation_id: int):
 
 
 def _mode(invitation: Invitation) -> str:
-    """What the invitation page offers: "new" account, "confirm" as this user, or "login" first."""
+    """What the invitation page offers: "new" account, "confirm" as this user, "own" (refused) or "login" first."""
     if current_user.is_authenticated:
-        return "confirm" if normalise_email(current_user.email) == invitation.email else "login"
+        if can_accept_invitation(current_user, invitation):
+            return "confirm"
+        return "own" if current_user.id == invitation.invited_by_id else "login"
     return "login" if find_user_by_email(invitation.email) is not None else "new"
 
 
@@ -82,7 +84,7 @@ def accept_invitation(token: str):
         flash(_("You are now %(role)s in %(organisation)s.", role=invitation.role_label,
                 organisation=invitation.organisation.display_name), "success")
         return redirect(url_for("core.index"))
-    status = 403 if mode == "login" and request.method == "POST" else 200
+    status = 403 if mode in ("login", "own") and request.method == "POST" else 200
     return render_template("auth/invitation.html", invitation=invitation, mode=mode), status
 
 

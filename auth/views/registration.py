@@ -1,7 +1,7 @@
 """Accounts pages: company registration, email verification, password reset and join requests."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,17 +13,28 @@ from auth.models import Membership, MembershipStatus, Organisation, TokenPurpose
 from auth.passwords import MIN_LENGTH
 from auth.permissions import can_manage_members, ensure
 from auth.services import registration as service
-from auth.services.accounts import normalise_email
 from auth.tokens import TokenError, TokenProblem, check_user_token
-from core.extensions import db, limiter
+from core.extensions import db
 from core.i18n import current_language
+from core.limits import client_refusal, recipient_refusal
 
-RESET_LIMIT = "5 per 15 minutes"
+# Uses per client of the anonymous forms that send email; emails to one address are limited in core.limits.
+REGISTER_PER_CLIENT = "10 per hour"
+LINKS_PER_CLIENT = "10 per 15 minutes"
 
 
 def form_status(form) -> int:
     """400 for a submitted form that is shown again with errors, 200 for a first view."""
     return 400 if form.is_submitted() else 200
+
+
+def email_form_refused(form, name: str, per_client: str) -> bool:
+    """Count a use of an anonymous email form; when a limit is reached, say so on the form and return True."""
+    refusal = client_refusal(name, per_client) or recipient_refusal(form.email.data)
+    if refusal is None:
+        return False
+    (form.email.errors if refusal.recipient else form.form_errors).append(refusal.message)
+    return True
 
 
 def token_problem_page(problem: TokenProblem, what: str):
@@ -71,13 +82,17 @@ def _registered(form: RegistrationForm) -> bool:
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """A company's person registers: a new company, or a request to join a registered one."""
+    """A company's person registers; the answer is the same whether or not the address has an account."""
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = RegistrationForm(locale=current_language())
-    if form.validate_on_submit() and _registered(form):
-        return redirect(url_for("auth.email_sent", kind="registration"))
-    return render_template("auth/register.html", form=form, min_length=MIN_LENGTH), form_status(form)
+    status = form_status(form)
+    if form.validate_on_submit():
+        if email_form_refused(form, "register", REGISTER_PER_CLIENT):
+            status = 429
+        elif _registered(form):
+            return redirect(url_for("auth.email_sent", kind="registration"))
+    return render_template("auth/register.html", form=form, min_length=MIN_LENGTH), status
 
 
 @bp.get("/email-sent/<any(registration, verification, password):kind>")
@@ -99,37 +114,32 @@ def verify_email(token: str):
     return redirect(url_for("auth.login"))
 
 
-def _email_key() -> str:
-    """Rate-limit key for the email address typed in a form."""
-    return f"{request.endpoint}:{normalise_email(request.form.get('email', ''))}"
-
-
 @bp.route("/verify/resend", methods=["GET", "POST"])
-@limiter.limit(RESET_LIMIT, methods=["POST"], key_func=_email_key, error_message=lambda: _(
-    "Too many links were asked for this address. Wait 15 minutes and try again."))
 def resend_verification():
-    """Ask for a new confirmation link; the answer never tells whether the address has an account."""
+    """Ask for a new confirmation link; neither the answer nor its time tells whether the address is known."""
     form = EmailForm()
+    status = form_status(form)
     if form.validate_on_submit():
-        service.resend_verification(form.email.data)
-        db.session.commit()
-        return redirect(url_for("auth.email_sent", kind="verification"))
-    return render_template("auth/resend_verification.html", form=form), form_status(form)
+        if not email_form_refused(form, "resend-verification", LINKS_PER_CLIENT):
+            service.ask_for_verification_link(form.email.data)
+            db.session.commit()
+            return redirect(url_for("auth.email_sent", kind="verification"))
+        status = 429
+    return render_template("auth/resend_verification.html", form=form), status
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
-@limiter.limit("20 per 15 minutes", methods=["POST"], error_message=lambda: _(
-    "Too many password reset requests from this network. Wait 15 minutes and try again."))
-@limiter.limit(RESET_LIMIT, methods=["POST"], key_func=_email_key, error_message=lambda: _(
-    "Too many password reset requests for this address. Wait 15 minutes and try again."))
 def request_password_reset():
-    """Ask for a password reset link; the answer never tells whether the address has an account."""
+    """Ask for a password reset link; neither the answer nor its time tells whether the address is known."""
     form = EmailForm()
+    status = form_status(form)
     if form.validate_on_submit():
-        service.request_password_reset(form.email.data)
-        db.session.commit()
-        return redirect(url_for("auth.email_sent", kind="password"))
-    return render_template("auth/password_reset_request.html", form=form), form_status(form)
+        if not email_form_refused(form, "password-reset", LINKS_PER_CLIENT):
+            service.ask_for_password_reset(form.email.data)
+            db.session.commit()
+            return redirect(url_for("auth.email_sent", kind="password"))
+        status = 429
+    return render_template("auth/password_reset_request.html", form=form), status
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

@@ -349,6 +349,46 @@ def test_admin_remove_membership_of_another_user_is_404(client, make_org, make_u
     assert client.post(f"/admin/users/{person.id}/memberships/{membership_id}/remove").status_code == 404
 
 
+@pytest.mark.parametrize("role", sorted(ADMINS))
+def test_admin_cannot_give_themselves_a_role(client, db, make_org, login_as, role):
+    city = make_org()
+    admin = login_as(role, org=city if role == "city_admin" else None)
+    response = client.post(f"/admin/users/{admin.id}/memberships",
+                           data={"organisation_id": city.id, "role": "decision_maker"}, headers=EN)
+    assert response.status_code == 400
+    assert "You cannot change your own roles" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert "decision_maker" not in {m.role for m in db.session.get(User, admin.id).memberships}
+    assert [e for e in _entries(db, "membership_added") if e.actor_id == admin.id] == []
+
+
+def test_admin_cannot_remove_their_own_role(client, db, make_org, make_user, login_as):
+    city = make_org()
+    admin = login_as("city_admin", org=city)
+    add_membership(admin, city, Role.OFFICER.value, actor=None)
+    db.session.commit()
+    officer = next(m for m in admin.memberships if m.role == Role.OFFICER.value)
+    response = client.post(f"/admin/users/{admin.id}/memberships/{officer.id}/remove", headers=EN)
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "You cannot change your own roles" in html
+    assert db.session.get(Membership, officer.id) is not None and _entries(db, "membership_removed") == []
+
+
+def test_admin_own_page_hides_the_role_controls_that_another_persons_page_shows(client, make_org, make_user,
+                                                                                 login_as):
+    city = make_org()
+    admin = login_as("city_admin", org=city)
+    colleague = make_user(city, (Role.OFFICER.value,))
+    own = client.get(f"/admin/users/{admin.id}", headers=EN).get_data(as_text=True)
+    assert f'action="/admin/users/{admin.id}/memberships"' not in own
+    assert "/remove" not in own
+    assert "Another administrator changes your roles." in own
+    theirs = client.get(f"/admin/users/{colleague.id}", headers=EN).get_data(as_text=True)
+    assert f'action="/admin/users/{colleague.id}/memberships"' in theirs
+    assert f"/admin/users/{colleague.id}/memberships/{colleague.memberships[0].id}/remove" in theirs
+
+
 # --- organisations ----------------------------------------------------------------------------
 
 def test_admin_organisation_list_city_admin_sees_only_own(client, make_org, login_as):

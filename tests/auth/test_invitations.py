@@ -131,6 +131,29 @@ def test_invitations_person_with_the_role_already_is_a_400(client, db, login_as,
     assert "already has that role" in response.get_data(as_text=True)
 
 
+def test_invitations_admin_cannot_invite_themselves(client, db, outbox, login_as, city):
+    admin = login_as("city_admin", org=city)
+    response = invite(client, city, email=admin.email.upper(), role="decision_maker")
+    assert response.status_code == 400
+    assert "You cannot invite yourself" in response.get_data(as_text=True)
+    assert count(db, Invitation) == 0 and outbox == []
+
+
+def test_invitations_invitation_sent_by_oneself_cannot_be_accepted(client, db, login_as, city):
+    from auth.tokens import new_token
+
+    admin = login_as("city_admin", org=city)
+    raw, digest = new_token()  # an invitation made before self-invitations were refused
+    db.session.add(Invitation(email=admin.email, organisation=city, role="decision_maker", token_hash=digest,
+                              invited_by=admin, expires_at=utcnow() + timedelta(days=1)))
+    db.session.commit()
+    html = client.get(f"/invitations/{raw}").get_data(as_text=True)
+    assert "You sent this invitation yourself" in html
+    assert client.post(f"/invitations/{raw}").status_code == 403
+    db.session.expire_all()
+    assert {m.role for m in db.session.get(User, admin.id).memberships} == {"admin"}
+
+
 def test_invitations_accept_as_new_user(client, db, sent, city):
     html = client.get(f"/invitations/{sent}").get_data(as_text=True)
     assert 'value="New Officer"' in html and 'name="accept_terms"' in html

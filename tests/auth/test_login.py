@@ -1,4 +1,10 @@
 """Logging in and out: audit rows, unverified accounts, remember-me and the per-account rate limit."""
+import re
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+import pytest
 from sqlalchemy import select
 
 from core.audit import AuditEntry
@@ -34,6 +40,13 @@ def test_login_success_redirects_and_is_audited(client, db, make_user):
 def test_login_never_redirects_off_site(client, make_user):
     response = _login(client, make_user().email, next="https://evil.example/")
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/account\r\nSet-Cookie: session=x", "/account\n", "/\\evil.example"])
+def test_login_with_an_odd_next_logs_in_and_goes_home(client, make_user, target):
+    response = _login(client, make_user().email, next=target)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/account", headers=EN).status_code == 200
 
 
 def test_login_wrong_password_is_refused_and_audited(client, db, make_user):
@@ -93,14 +106,45 @@ def test_login_remember_cookie_logs_in_a_new_session(app, client, make_user):
     assert fresh.get("/account", headers=EN).status_code == 200
 
 
-def test_login_rate_limit_answers_429_after_five_failures_for_an_account(client, make_user):
+ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
+OWNER = {"REMOTE_ADDR": "198.51.100.7"}
+
+
+def test_login_failures_slow_the_same_client_with_a_wait_it_is_told(client, make_user):
     user = make_user()
     for _attempt in range(5):
         assert _login(client, user.email, "wrong password").status_code == 400
-    response = _login(client, user.email)  # even the right password waits now
-    assert response.status_code == 429
-    assert "Too many failed login attempts for this account" in response.get_data(as_text=True)
-    assert _login(client, make_user().email).status_code == 302  # other accounts are not blocked
+    response = _login(client, user.email)  # the right password, at once: this client waits a moment
+    assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+    html = response.get_data(as_text=True)
+    assert "Too many wrong passwords for this account from your device. Wait 1 second" in html
+    assert f'value="{user.email}"' in html  # what was typed is kept
+    time.sleep(1.1)
+    assert _login(client, user.email).status_code == 302
+
+
+def test_login_attacker_failures_never_refuse_the_owners_right_password(client, make_user):
+    user = make_user()
+    for _attempt in range(12):
+        client.post("/login", data={"email": user.email, "password": "guess"}, environ_overrides=ATTACKER)
+    attacker = client.post("/login", data={"email": user.email, "password": "guess"},
+                           environ_overrides=ATTACKER)
+    assert attacker.status_code == 429
+    owner = client.post("/login", data={"email": user.email, "password": PASSWORD}, environ_overrides=OWNER)
+    assert owner.status_code == 302
+
+
+def test_login_failures_on_many_accounts_slow_only_that_client(client, make_user):
+    for n in range(20):
+        client.post("/login", data={"email": f"random{n}@example.org", "password": "guess"},
+                    environ_overrides=ATTACKER)
+    user = make_user()
+    refused = client.post("/login", data={"email": user.email, "password": PASSWORD}, headers=EN,
+                          environ_overrides=ATTACKER)
+    assert refused.status_code == 429
+    assert "Too many failed logins from your network." in refused.get_data(as_text=True)
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD},
+                       environ_overrides=OWNER).status_code == 302
 
 
 def test_login_rate_limit_is_per_account_whatever_the_case_of_the_email(client, make_user):
@@ -132,6 +176,42 @@ def test_logout_ends_the_session_and_is_audited(client, db, login_as):
     assert client.get("/account").status_code == 302
     [entry] = _entries(db, "logout")
     assert entry.actor_id == user.id
+
+
+def test_logout_ends_a_session_cookie_captured_before_it(app, client, make_user):
+    user = make_user()
+    _login(client, user.email)
+    captured = client.get_cookie("session").value
+    assert client.post("/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", captured)
+    assert thief.get("/account", headers=EN).status_code == 302
+
+
+def test_logout_ends_a_remember_cookie_captured_before_it(app, client, make_user):
+    user = make_user()
+    _login(client, user.email, remember="y")
+    captured = client.get_cookie("remember_token").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("remember_token", captured)
+    assert thief.get("/account", headers=EN).status_code == 302
+    assert _login(app.test_client(), user.email).status_code == 302  # the owner logs in again as usual
+
+
+def test_login_remember_cookie_lasts_30_days_at_most_and_is_same_site_lax(client, make_user):
+    response = _login(client, make_user().email, remember="y")
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")]
+    assert "SameSite=Lax" in header and "HttpOnly" in header
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", header).group(1))
+    assert timedelta(days=29, hours=23) < expires - datetime.now(timezone.utc) <= timedelta(days=30)
+
+
+def test_signed_in_pages_are_never_stored_by_caches(client, login_as):
+    assert "no-store" not in client.get("/", headers=EN).headers.get("Cache-Control", "")
+    login_as("user")
+    for path in ("/", "/account", "/account/export"):
+        assert client.get(path, headers=EN).headers["Cache-Control"] == "no-store", path
 
 
 def test_logout_needs_a_login(client):

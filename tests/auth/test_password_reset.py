@@ -1,4 +1,5 @@
 """Password reset: same answer for every address, single-use expiring links, old sessions ended."""
+import os
 import re
 from datetime import timedelta
 
@@ -8,6 +9,8 @@ from sqlalchemy import select
 from auth.models import UserToken
 from auth.passwords import verify_password
 from core.audit import AuditEntry
+from core.jobs import get_queue
+from core.mail import OutboxMessage
 from core.models import utcnow
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -48,6 +51,7 @@ def test_password_reset_request_answers_the_same_for_an_unknown_address(client, 
     unknown = client.post("/password/reset", data={"email": "unknown@example.org"})
     assert known.status_code == unknown.status_code == 302
     assert known.headers["Location"] == unknown.headers["Location"]
+    assert known.get_data() == unknown.get_data()
     assert [m.recipients for m in outbox] == [[user.email]]
     html = client.get(known.headers["Location"]).get_data(as_text=True)
     assert "If an account exists for that address" in html
@@ -154,6 +158,62 @@ def test_password_reset_requests_are_rate_limited_per_address(client, outbox, ma
         assert client.post("/password/reset", data={"email": user.email}).status_code == 302
     response = client.post("/password/reset", data={"email": user.email.upper()})
     assert response.status_code == 429
-    assert "Too many password reset requests for this address" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Too many emails were sent to this address" in html and 'value="KNOWN@EXAMPLE.ORG"' in html
     assert len(outbox) == 5
     assert client.post("/password/reset", data={"email": "someone@example.org"}).status_code == 302
+
+
+def test_password_reset_limits_count_unknown_addresses_too(client, outbox):
+    statuses = [client.post("/password/reset", data={"email": "nobody@example.org"}).status_code
+                for _ in range(6)]
+    assert statuses == [302] * 5 + [429]  # so the limit itself tells nothing about the address
+
+
+def test_password_reset_requests_from_one_client_are_limited(client, outbox):
+    for n in range(10):
+        assert client.post("/password/reset", data={"email": f"person{n}@example.org"}).status_code == 302
+    response = client.post("/password/reset", data={"email": "one.more@example.org"})
+    assert response.status_code == 429
+    assert "Too many messages were sent from your network" in response.get_data(as_text=True)
+    other_client = client.post("/password/reset", data={"email": "one.more@example.org"},
+                               environ_overrides={"REMOTE_ADDR": "198.51.100.7"})
+    assert other_client.status_code == 302
+
+
+@pytest.fixture
+def redis_queue(app):
+    """The app with a real RQ queue of its own on the test Redis; jobs wait there, nothing runs them."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.fail("TEST_REDIS_URL is not set: run the suite with scripts/test.sh, which starts Redis.",
+                    pytrace=False)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    app.config.update(REDIS_URL=url, RQ_QUEUE=f"kokeilu-reset-{worker}")
+    app.extensions.pop("kokeilu_redis", None)
+    queue = get_queue(app)
+    queue.empty()
+    yield queue
+    queue.empty()
+
+
+def test_password_reset_request_does_the_same_work_for_known_and_unknown_addresses(client, db, make_user,
+                                                                                  redis_queue):
+    """The request only queues a job: the lookup, token, audit row and email happen after the response."""
+    user = make_user(email="known@example.org")
+    before = list(db.session.scalars(select(AuditEntry.id)))
+    known = client.post("/password/reset", data={"email": "known@example.org"})
+    unknown = client.post("/password/reset", data={"email": "unknown@example.org"})
+    assert (known.status_code, known.headers["Location"], known.get_data()) == (
+        unknown.status_code, unknown.headers["Location"], unknown.get_data())
+    jobs = redis_queue.jobs
+    assert [(j.func_name, j.args) for j in jobs] == [
+        ("auth.jobs.send_password_reset_link", ("known@example.org",)),
+        ("auth.jobs.send_password_reset_link", ("unknown@example.org",))]
+    assert db.session.scalar(select(UserToken)) is None
+    assert list(db.session.scalars(select(AuditEntry.id))) == before
+    for job in jobs:  # what a worker would do
+        job.func(*job.args)
+    assert db.session.scalar(select(UserToken)).user_id == user.id
+    [message] = db.session.scalars(select(OutboxMessage)).all()
+    assert message.recipient == "known@example.org" and message.event == "password_reset"

@@ -12,7 +12,7 @@ from auth.services.registration import TERMS_VERSION
 from core.audit import AuditEntry
 from core.mail import OutboxMessage
 from core.models import utcnow
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, _business_id
 
 COUNTED = (User, Organisation, Membership, UserToken, OutboxMessage)
 
@@ -100,7 +100,6 @@ def test_register_join_creates_pending_membership_and_asks_the_owners(client, db
 
 
 @pytest.mark.parametrize("overrides, field, message", [
-    ({"email": "TAKEN@example.org"}, "email", "An account with this email address already exists"),
     ({"business_id": "3183476-1"}, "business_id", "already registered. Choose"),
     ({"company_action": "join", "business_id": "0112038-9"}, "business_id",
      "No company with this business ID"),
@@ -123,6 +122,54 @@ def test_register_refusal_is_a_400_next_to_the_field_and_creates_nothing(
     assert re.search(rf'id="{field}-error"[^>]*>[^<]*{re.escape(message)}', html), html
     assert counts(db) == before
     assert outbox == []
+
+
+def test_register_with_a_known_address_answers_as_for_a_new_one_and_tells_the_owner(client, db, outbox,
+                                                                                   make_user):
+    owner = make_user(email="taken@example.org", name="Tiina Taken")
+    before = counts(db)
+    known = client.post("/register", data=form(email="TAKEN@example.org"))
+    assert counts(db) == {**before, "OutboxMessage": before["OutboxMessage"] + 1}  # nothing but the email
+    [message] = outbox
+    assert message.recipients == [owner.email]
+    assert "Someone tried to register" in message.body and "http://localhost/password/reset" in message.body
+    assert "maija" not in message.body.lower()  # nothing the registering person typed is quoted
+    new = client.post("/register", data=form(email="new@yritys.example", business_id="3183476-1"))
+    assert (known.status_code, known.headers["Location"]) == (new.status_code, new.headers["Location"])
+    assert client.get(known.headers["Location"]).get_data(as_text=True) == client.get(
+        new.headers["Location"]).get_data(as_text=True)
+
+
+def test_register_with_a_known_address_checks_the_company_like_any_other(client, db, outbox, make_user):
+    make_user(email="taken@example.org")
+    response = client.post("/register", data=form(email="taken@example.org", company_action="join",
+                                                  business_id="0112038-9"))
+    assert response.status_code == 400
+    assert "No company with this business ID" in response.get_data(as_text=True)
+    assert outbox == []
+
+
+def test_register_from_one_client_is_limited_and_the_form_is_kept(client, db, outbox):
+    for n in range(10):
+        response = client.post("/register", data=form(email=f"person{n}@yritys.example",
+                                                      business_id=_business_id(n)))
+        assert response.status_code == 302, response.get_data(as_text=True)
+    response = client.post("/register", data=form(email="one.more@yritys.example",
+                                                  company_name="Viimeinen Oy"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Too many messages were sent from your network" in html
+    assert 'value="Viimeinen Oy"' in html and 'value="one.more@yritys.example"' in html
+    assert len(outbox) == 10
+
+
+def test_register_emails_one_address_a_few_times_at_most(client, db, outbox, make_user):
+    make_user(email="victim@example.org")
+    statuses = [client.post("/register", data=form(email="victim@example.org"),
+                            environ_overrides={"REMOTE_ADDR": f"203.0.113.{n}"}).status_code
+                for n in range(8)]
+    assert statuses == [302] * 5 + [429] * 3
+    assert len(outbox) == 5
 
 
 def test_register_when_logged_in_goes_home(client, login_as):
@@ -212,7 +259,7 @@ def test_resend_verification_bad_address_is_a_400(client):
     assert "Enter a valid email address" in response.get_data(as_text=True)
 
 
-def test_register_clash_with_a_simultaneous_registration_is_a_400_on_the_field(client, db, app):
+def test_register_clash_with_a_simultaneous_registration_answers_as_for_a_known_address(client, db, app):
     """Another request takes the email between our check and our insert: the database refuses."""
     other = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     raced = []
@@ -232,8 +279,16 @@ def test_register_clash_with_a_simultaneous_registration_is_a_400_on_the_field(c
         sa.event.remove(Session, "before_flush", take_the_email_first)
         other.dispose()
     assert raced
-    html = response.get_data(as_text=True)
-    assert response.status_code == 400
-    assert 'id="email-error"' in html
+    # The second pass finds the address taken and answers as for any known address.
+    assert response.status_code == 302 and response.headers["Location"] == "/email-sent/registration"
     assert db.session.scalar(select(Organisation).filter_by(business_id="2736490-4")) is None
     assert [u.name for u in db.session.scalars(select(User))] == ["Quicker"]
+
+
+def test_resend_verification_is_limited_per_address_whatever_the_client(client, outbox):
+    _register(client, outbox)  # the registration's own email counts too
+    statuses = [client.post("/verify/resend", data={"email": "maija@yritys.example"},
+                            environ_overrides={"REMOTE_ADDR": f"203.0.113.{n}"}).status_code
+                for n in range(6)]
+    assert statuses == [302] * 4 + [429] * 2
+    assert len(outbox) == 5

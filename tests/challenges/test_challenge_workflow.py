@@ -453,3 +453,38 @@ def test_system_moves_are_audited_without_an_actor(db, make_org, make_user):
     db.session.commit()
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "close_call")).one()
     assert entry.actor_id is None and (entry.from_state, entry.to_state) == ("open", "closed")
+
+
+# --- separation of duties ----------------------------------------------------------------------
+
+def test_approve_is_refused_to_whoever_sent_the_challenge_for_approval(client, make_org, make_user, login):
+    cast = make_cast(make_org, make_user)
+    both = make_user(cast["city"], (Role.OFFICER.value, Role.DECISION_MAKER.value))
+    challenge = make_challenge(cast["city"], cast["officer"])
+    transition_challenge(challenge, "submit_for_approval", both, seen_state="draft")
+    db.session.commit()
+    login(both)
+    html = client.get(f"/manage/challenges/{challenge.id}").get_data(as_text=True)
+    assert "You sent this challenge for approval, so another decision maker must approve it." in html
+    response = client.post(f"/manage/challenges/{challenge.id}/transition",
+                           data={"action": "approve", "seen_state": "awaiting_approval"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Challenge, challenge.id).state == "awaiting_approval"
+    transition_challenge(db.session.get(Challenge, challenge.id), "approve", cast["decision_maker"],
+                         seen_state="awaiting_approval")
+    db.session.commit()
+    assert db.session.get(Challenge, challenge.id).state == "approved"
+
+
+def test_approve_stays_refused_after_a_return_to_draft_and_resubmission_by_another(db, make_org, make_user):
+    cast = make_cast(make_org, make_user)
+    both = make_user(cast["city"], (Role.OFFICER.value, Role.DECISION_MAKER.value))
+    challenge = make_challenge(cast["city"], both)
+    transition_challenge(challenge, "submit_for_approval", both, seen_state="draft")
+    transition_challenge(challenge, "return_to_draft", cast["decision_maker"], "Tarkenna.",
+                         seen_state="awaiting_approval")
+    transition_challenge(challenge, "submit_for_approval", cast["officer"], seen_state="draft")
+    db.session.commit()
+    with pytest.raises(Blocked):
+        transition_challenge(challenge, "approve", both, seen_state="awaiting_approval")

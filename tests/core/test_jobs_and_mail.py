@@ -88,7 +88,7 @@ def test_queued_email_is_recorded_then_sent_after_commit(db, outbox):
     db.session.refresh(message)
     assert message.sent_at is not None and message.attempts == 1
     assert [m.subject for m in outbox] == ["We received your accessibility feedback"]
-    assert outbox[0].html and "keyboard" in outbox[0].body
+    assert outbox[0].html and "within 14 days" in outbox[0].body
 
 
 def test_email_of_a_rolled_back_transaction_is_neither_stored_nor_sent(db, outbox):

@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.audit import AuditEntry
 from core.jobs import enqueue_after_commit
 from core.workflow import (SYSTEM, Blocked, CommentRequired, NotAllowed, StaleState, Transition, Workflow,
-                           WorkflowDefinitionError, WorkflowRegistry)
+                           WorkflowDefinitionError, WorkflowRegistry, not_actor_of)
 
 STATES = {"draft": "Draft", "review": "In review", "published": "Published", "archived": "Archived",
           "cancelled": "Cancelled"}
@@ -205,3 +205,65 @@ def test_registry_keeps_each_definition_under_its_name():
     assert registry.get("sample") is workflow and registry.names() == ["sample"]
     with pytest.raises(WorkflowDefinitionError):
         registry.register(make_workflow())
+
+
+# --- separation of duties: not the person who took an earlier action ---------------------------
+
+SIGN_OFF = [
+    Transition("submit", ("draft",), "review", frozenset({"author"}), "Submit"),
+    Transition("approve", ("review",), "published", frozenset({"author"}), "Approve",
+               guards=(not_actor_of("submit"),)),
+    Transition("archive", ("published",), "archived", frozenset({SYSTEM}), "Archive"),
+    Transition("cancel", ("draft", "review"), "cancelled", frozenset({"author"}), "Cancel"),
+]
+
+
+def sign_off_workflow() -> Workflow:
+    """A table where everybody may both submit and approve, so only the audit log tells them apart."""
+    return Workflow("sign-off", "draft", STATES, SIGN_OFF, roles_for=lambda user, obj: {"author"})
+
+
+def test_not_actor_of_blocks_the_person_who_took_the_earlier_action(db, make_user):
+    workflow, submitter, other = sign_off_workflow(), make_user(), make_user()
+    sample = Sample()
+    workflow.apply(sample, "submit", submitter)
+    db.session.commit()
+    with force_locale("en"):
+        [approve, _cancel] = workflow.allowed(sample, submitter)
+        assert not approve.enabled
+        assert str(approve.reason) == "You took an earlier step of this yourself, so someone else must sign it off."
+        with pytest.raises(Blocked):
+            workflow.apply(sample, "approve", submitter)
+    assert sample.state == "review"
+    workflow.apply(sample, "approve", other)
+    db.session.commit()
+    assert sample.state == "published"
+
+
+def test_not_actor_of_reads_only_this_objects_history(db, make_user):
+    workflow, person = sign_off_workflow(), make_user()
+    workflow.apply(Sample(id=1), "submit", person)
+    sample = Sample(id=2, state="review")
+    workflow.apply(sample, "approve", person)  # submitted by someone else (no row of theirs for sample 2)
+    assert sample.state == "published"
+
+
+def test_not_actor_of_uses_its_own_reason_and_one_query(db, make_user):
+    guard = not_actor_of("submit", "cancel", reason="Ask a colleague.")
+    person, other = make_user(), make_user()
+    sample = Sample()
+    sign_off_workflow().apply(sample, "cancel", person, comment="x")
+    db.session.refresh(other)  # loaded now, so that only the guard's own queries are counted
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert guard(sample, person) == "Ask a colleague."
+        assert guard(sample, other) is None
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) == 2  # one query per check
+    assert guard(sample, None) is None  # the system is never the earlier actor
