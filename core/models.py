@@ -1,4 +1,4 @@
-"""The typed declarative base shared by every model, and small column helpers."""
+"""The typed declarative base shared by every model, small column helpers, and SQLite's connection set-up."""
 from __future__ import annotations
 
 import enum
@@ -66,10 +66,42 @@ class Base(DeclarativeBase):
     )
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for the one before it to commit
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    """True for a pysqlite connection."""
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
-    """SQLite checks foreign keys only when asked, per connection."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+def _sqlite_connection(dbapi_connection, connection_record) -> None:
+    """Set up each SQLite connection: foreign keys on, writers queue, transactions begun by us.
+
+    pysqlite runs reads outside any transaction and begins one only at the first
+    write, so a check and the write that depends on it are not atomic; with its
+    own transaction handling switched off, `_sqlite_begin` begins every one.
+    """
+    if not _is_sqlite(dbapi_connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")  # SQLite checks foreign keys only when asked, per connection
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")  # a commit appends to a log: cheaper, and never waits for readers
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """Begin every SQLite transaction holding the write lock, so that writers run one after another.
+
+    SQLite has no row locks: two requests that count an event's places and then
+    register would both count the old number. BEGIN IMMEDIATE makes the second
+    wait until the first commits, which SELECT ... FOR UPDATE does on PostgreSQL.
+    It goes to the driver directly, as PostgreSQL's BEGIN does, so that it is not
+    counted as one of a page's queries.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from jinja2 import FileSystemBytecodeCache
 
@@ -167,8 +167,24 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any):
-        """Make the request outside the test's contexts."""
+        """Make the request outside the test's contexts, as another process would.
+
+        The test's own transaction ends first: a browser holds no database lock,
+        and on SQLite an open transaction would keep the request from writing.
+        (A redirect followed by the client comes back here outside the test's context.)
+        """
+        if has_app_context():
+            _end_transaction(_db.session())
         return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _end_transaction(session: sa.orm.Session) -> None:
+    """Commit the test's transaction, keeping what it loaded as it was (nothing is expired)."""
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 @pytest.fixture
