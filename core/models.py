@@ -1,13 +1,16 @@
-"""The typed declarative base shared by every model, small column helpers, and SQLite's connection set-up."""
+"""The typed declarative base shared by every model, small column helpers, and how rows and SQLite lock."""
 from __future__ import annotations
 
 import enum
 
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm import DeclarativeBase, object_session, registry
+from sqlalchemy.orm.exc import StaleDataError
 
 # Stable constraint names, so that migrations can drop and alter them by name.
 NAMING_CONVENTION = {
@@ -105,3 +108,17 @@ def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
+
+def lock_row(obj: Any) -> None:
+    """Reload obj's columns (call it before changing them) and keep its row locked until the transaction ends.
+
+    A check made after this stays true until commit: a simultaneous request doing
+    the same waits here and then sees what this one wrote. PostgreSQL takes
+    FOR NO KEY UPDATE (rows that refer to obj can still be inserted); on SQLite the
+    transaction already holds the database's write lock, so the reload is all.
+    """
+    columns = [attr.key for attr in inspect(obj).mapper.column_attrs]
+    try:
+        object_session(obj).refresh(obj, columns, with_for_update={"key_share": True})
+    except InvalidRequestError as exc:  # the row is gone: a simultaneous request removed it
+        raise StaleDataError(f"{obj!r} was removed by another transaction") from exc
