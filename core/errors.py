@@ -1,12 +1,18 @@
 """Error pages in the reader's language: never a traceback."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.extensions import db
+
+log = logging.getLogger(__name__)
 
 TITLES = {
     400: lambda: _("The request could not be handled"),
@@ -54,6 +60,18 @@ def _handle_csrf(exc: CSRFError):
                                "Go back, reload the page and send the form again; what you typed may need re-entering."))
 
 
+def _handle_conflict(exc: IntegrityError | StaleDataError):
+    """Two requests changed the same thing at once and the database kept the first: 409, nothing saved.
+
+    A constraint or a version column refused this request's write. Services turn the
+    conflicts they expect into their own messages; this page answers the rest.
+    """
+    db.session.rollback()
+    log.warning("conflicting write refused: %s", exc)
+    return render_error(409, _("Someone else saved a change to the same item at the same moment, so your "
+                               "change was not saved. Reload the page and try again."))
+
+
 def _handle_unexpected(exc: InternalServerError):
     """Roll back and show the 500 page; Flask has already logged the traceback."""
     db.session.rollback()
@@ -63,5 +81,7 @@ def _handle_unexpected(exc: InternalServerError):
 def register_error_handlers(app: Flask) -> None:
     """Attach the error pages to the app."""
     app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(IntegrityError, _handle_conflict)
+    app.register_error_handler(StaleDataError, _handle_conflict)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(InternalServerError, _handle_unexpected)

@@ -2,6 +2,10 @@
 
 Side effects wait for the commit: `enqueue_after_commit()` holds a job until
 the current transaction commits and drops it if the transaction rolls back.
+An in-process job opens its own session, so it runs only once its caller's
+session has ended its transaction and given its connection back: a caller
+holding one would keep the job waiting for a pooled connection, or on SQLite
+for the write lock, that the caller itself holds.
 Periodic work is registered with `@periodic` and run by `flask scheduler`.
 """
 from __future__ import annotations
@@ -18,8 +22,9 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
-PENDING_KEY = "kokeilu_pending_jobs"
+PENDING_KEY = "kokeilu_pending_jobs"  # waiting for the commit
 BATCH_KEY = "kokeilu_pending_batches"
+READY_KEY = "kokeilu_ready_jobs"  # committed, waiting for the session to give its connection back
 
 
 def _redis(app: Flask):
@@ -47,13 +52,23 @@ def get_queue(app: Flask | None = None):
 
 
 def enqueue(func: Callable[..., Any], *args: Any) -> None:
-    """Run func(*args) as a job now: on the queue, or in-process in a fresh app context."""
+    """Run func(*args) as a job: on the queue now, or in-process once the caller's transaction has ended."""
     app = current_app._get_current_object()
     queue = get_queue(app)
     if queue is not None:
         queue.enqueue(func, *args, job_timeout=300, result_ttl=3600, failure_ttl=7 * 86400)
         return
-    # A new app context gives the job its own database session, as a worker would.
+    from core.extensions import db
+
+    session = db.session()
+    if session.in_transaction():
+        session.info.setdefault(READY_KEY, []).append((func, args))
+        return
+    _run_in_process(app, func, args)
+
+
+def _run_in_process(app: Flask, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """Run a job in a fresh app context, which gives it its own database session, as a worker would."""
     with app.app_context():
         try:
             func(*args)
@@ -86,19 +101,25 @@ def enqueue_batch_after_commit(func: Callable[[list[Any]], Any], item: Any,
 
 
 @event.listens_for(Session, "after_commit")
-def _run_pending(session: Session) -> None:
-    """Hand the jobs of a committed transaction to the queue.
+def _commit_pending(session: Session) -> None:
+    """The jobs of a committed transaction are ready; they start when the transaction has closed.
 
     SQLAlchemy also signals the release of a savepoint here; the jobs wait for the outer commit.
     """
     if session.in_nested_transaction():
         return
-    pending = session.info.pop(PENDING_KEY, [])
-    batches = session.info.pop(BATCH_KEY, {})
-    for func, args in pending:
+    ready = session.info.setdefault(READY_KEY, [])
+    ready.extend(session.info.pop(PENDING_KEY, []))
+    ready.extend((func, (items,)) for func, items in session.info.pop(BATCH_KEY, {}).items())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_ready(session: Session, transaction) -> None:
+    """Hand the ready jobs over once the outermost transaction has closed and its connection is back in the pool."""
+    if transaction.parent is not None:
+        return
+    for func, args in session.info.pop(READY_KEY, []):
         enqueue(func, *args)
-    for func, items in batches.items():
-        enqueue(func, items)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -1,13 +1,16 @@
-"""The typed declarative base shared by every model, and small column helpers."""
+"""The typed declarative base shared by every model, small column helpers, and how rows and SQLite lock."""
 from __future__ import annotations
 
 import enum
 
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm import DeclarativeBase, object_session, registry
+from sqlalchemy.orm.exc import StaleDataError
 
 # Stable constraint names, so that migrations can drop and alter them by name.
 NAMING_CONVENTION = {
@@ -66,10 +69,56 @@ class Base(DeclarativeBase):
     )
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for the one before it to commit
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    """True for a pysqlite connection."""
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
-    """SQLite checks foreign keys only when asked, per connection."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+def _sqlite_connection(dbapi_connection, connection_record) -> None:
+    """Set up each SQLite connection: foreign keys on, writers queue, transactions begun by us.
+
+    pysqlite runs reads outside any transaction and begins one only at the first
+    write, so a check and the write that depends on it are not atomic; with its
+    own transaction handling switched off, `_sqlite_begin` begins every one.
+    """
+    if not _is_sqlite(dbapi_connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")  # SQLite checks foreign keys only when asked, per connection
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")  # a commit appends to a log: cheaper, and never waits for readers
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """Begin every SQLite transaction holding the write lock, so that writers run one after another.
+
+    SQLite has no row locks: two requests that count an event's places and then
+    register would both count the old number. BEGIN IMMEDIATE makes the second
+    wait until the first commits, which SELECT ... FOR UPDATE does on PostgreSQL.
+    It goes to the driver directly, as PostgreSQL's BEGIN does, so that it is not
+    counted as one of a page's queries.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+
+
+def lock_row(obj: Any) -> None:
+    """Reload obj's columns (call it before changing them) and keep its row locked until the transaction ends.
+
+    A check made after this stays true until commit: a simultaneous request doing
+    the same waits here and then sees what this one wrote. PostgreSQL takes
+    FOR NO KEY UPDATE (rows that refer to obj can still be inserted); on SQLite the
+    transaction already holds the database's write lock, so the reload is all.
+    """
+    columns = [attr.key for attr in inspect(obj).mapper.column_attrs]
+    try:
+        object_session(obj).refresh(obj, columns, with_for_update={"key_share": True})
+    except InvalidRequestError as exc:  # the row is gone: a simultaneous request removed it
+        raise StaleDataError(f"{obj!r} was removed by another transaction") from exc

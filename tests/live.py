@@ -7,10 +7,13 @@ any violation fails the test. Chromium is the system one
 """
 from __future__ import annotations
 
+import http.client
 import shutil
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -41,6 +44,73 @@ class LiveServer:
     def __exit__(self, *exc: Any) -> None:
         self._server.shutdown()
         self._thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request of a crowd: method, path, form fields, and the session cookie of who sends it."""
+
+    method: str
+    path: str
+    form: dict[str, Any] | None = None
+    cookie: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the server answered to one call (status 0: no answer, `body` says why)."""
+
+    status: int
+    body: str
+    location: str | None = None
+
+
+def session_cookie(app, user) -> str:
+    """A Cookie header value that logs user in, signed as the login form's session would be."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    value = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
+def _send(url: str, call: Call, barrier: threading.Barrier, timeout: float) -> Answer:
+    """Connect, wait for the others at the barrier, then send call and read the answer."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.connect()
+        headers = {"Accept-Language": "en"}
+        if call.cookie:
+            headers["Cookie"] = call.cookie
+        body = None
+        if call.form is not None:
+            body = urlencode(call.form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        barrier.wait(timeout)
+        conn.request(call.method, call.path, body=body, headers=headers)
+        response = conn.getresponse()
+        return Answer(response.status, response.read().decode("utf-8", "replace"),
+                      response.getheader("Location"))
+    except Exception as exc:  # a refused or timed-out request is an answer the test must see
+        barrier.abort()  # nobody waits for a call that will never be sent
+        return Answer(0, f"{type(exc).__name__}: {exc}")
+    finally:
+        conn.close()
+
+
+def at_once(server: LiveServer, calls: list[Call], timeout: float = 120) -> list[Answer]:
+    """Send every call from its own thread, released together, as simultaneous users would; answers in order."""
+    barrier = threading.Barrier(len(calls))
+    answers: list[Answer | None] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        answers[index] = _send(server.url, calls[index], barrier, timeout)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout + 10)
+    return [a if a is not None else Answer(0, "no answer in time") for a in answers]
 
 
 @pytest.fixture

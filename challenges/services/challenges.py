@@ -30,7 +30,7 @@ from core.extensions import db
 from core.files import UploadRefused, delete_stored, store_upload
 from core.i18n import to_helsinki
 from core.jobs import enqueue_after_commit
-from core.models import utcnow
+from core.models import lock_row, utcnow
 
 MAX_CRITERIA = 12
 SCALE_POINTS = 6  # anchored descriptions for the scores 0 to 5
@@ -174,9 +174,15 @@ def _clean(value: Any) -> Any:
 
 
 def check_version(challenge: Challenge, seen_version: Any) -> None:
-    """Refuse a form loaded from an older version of the challenge (None skips the check)."""
+    """Refuse a form loaded from an older version of the challenge (None skips the check).
+
+    The version is read under a row lock before anything changes: of two saves of the
+    same version sent at once, the second waits for the first to commit and is refused
+    here, with what its user typed kept, instead of failing at the commit.
+    """
     if seen_version in (None, ""):
         return
+    lock_row(challenge)
     if str(seen_version) != str(challenge.state_version):
         raise StaleChallenge(_("Someone changed this challenge after you opened the form. What you typed "
                                "is kept below: check the current challenge and save again to replace it."))

@@ -259,6 +259,7 @@ def test_resend_verification_bad_address_is_a_400(client):
     assert "Enter a valid email address" in response.get_data(as_text=True)
 
 
+@pytest.mark.postgresql_only  # SQLite runs writers one at a time (BEGIN IMMEDIATE): no interleaving there
 def test_register_clash_with_a_simultaneous_registration_answers_as_for_a_known_address(client, db, app):
     """Another request takes the email between our check and our insert: the database refuses."""
     other = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])

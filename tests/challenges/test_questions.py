@@ -137,6 +137,18 @@ def test_publishing_emails_every_follower_in_their_language_once_per_action(app,
         assert dw.company.name not in message.body and dw.member.name not in message.body
 
 
+def test_publishing_an_answer_again_says_it_was_already_published_and_tells_nobody_twice(
+        app, dw, make_user, outbox):
+    follow(make_user(), dw.challenge)
+    question = answered(dw)
+    _publish(app, dw, question)
+    outbox.clear()
+    again = as_user(app, dw.officer).post(f"/manage/challenges/{dw.challenge.id}/dialogue/questions/publish",
+                        data={"question_ids": [question.id]}, follow_redirects=True)
+    assert again.status_code == 200 and "These answers had already been published." in html(again)
+    assert outbox == [] and audit_count("answer_published") == 1
+
+
 def test_publishing_later_than_six_days_before_the_proposal_deadline_is_refused(app, dw, outbox):
     question = answered(dw)
     dw.challenge.proposals_close_at = utcnow() + timedelta(days=5, hours=23)

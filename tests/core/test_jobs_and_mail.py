@@ -54,6 +54,26 @@ def test_job_of_a_rolled_back_transaction_never_runs(db):
     assert ran == []
 
 
+def test_in_process_job_starts_after_the_callers_connection_is_back_in_the_pool(db):
+    """A job opens its own session: were the caller's connection still out, a crowd of requests
+    would hold every pooled connection while their jobs waited for one more."""
+    checked_out = []
+    db.session.execute(select(1))
+    jobs.enqueue_after_commit(lambda: checked_out.append(db.engine.pool.checkedout()))
+    db.session.commit()
+    assert checked_out == [0]
+
+
+def test_in_process_job_waits_for_the_callers_open_transaction_to_end(db):
+    """On SQLite the caller's transaction holds the write lock the job would wait for."""
+    ran = []
+    db.session.execute(select(1))
+    jobs.enqueue(ran.append, "done")
+    assert ran == []
+    db.session.rollback()
+    assert ran == ["done"]
+
+
 def test_batched_items_of_one_transaction_go_to_one_job(db):
     calls = []
     for item in (1, 2, 3):
@@ -123,6 +143,7 @@ def test_failed_delivery_stays_in_the_outbox_and_is_requeued(app, db, outbox):
     app.config.update(MAIL_SUPPRESS_SEND=True)
     mail.init_app(app)
     requeue_unsent()
+    db.session.commit()  # the scheduler's job context ends here; the delivery job runs once it has
     db.session.refresh(message)
     assert message.sent_at is not None and message.attempts == 2 and len(outbox) == 1
 

@@ -33,7 +33,7 @@ from challenges.services.dialogue.common import (
 )
 from core import audit
 from core.extensions import db
-from core.models import utcnow
+from core.models import lock_row, utcnow
 
 # --- events -----------------------------------------------------------------------------------
 
@@ -85,7 +85,7 @@ def update_event(event: DialogueEvent, fields: EventFields, actor: User) -> Dial
     """Change an event; more places move the waiting list up, a new time re-arms the reminder."""
     _require_running(event.challenge)
     _check_event(fields, future=fields.starts_at != event.starts_at)
-    _lock(event)
+    lock_row(event)  # registrations wait, so the capacity check below stays true
     taken = _registered_count(event)
     _refuse(fields.capacity is not None and fields.capacity < taken, _n(
         "%(num)d person is already registered: the capacity cannot be lower.",
@@ -103,6 +103,7 @@ def update_event(event: DialogueEvent, fields: EventFields, actor: User) -> Dial
 def record_event_outcome(event: DialogueEvent, material: str | None, minutes: str | None, publish: bool,
                          actor: User) -> DialogueEvent:
     """Save an event's material and minutes; publishing shows them to everyone."""
+    lock_row(event)  # of simultaneous first publications, one is audited as the publication
     _require_recording(event.challenge)
     if publish:
         _refuse(event.starts_at > utcnow(),
@@ -116,11 +117,6 @@ def record_event_outcome(event: DialogueEvent, material: str | None, minutes: st
     action = "dialogue_event_published" if first else "dialogue_event_record_saved"
     audit.record(action, event, actor, data={"challenge_id": event.challenge_id})
     return event
-
-
-def _lock(event: DialogueEvent) -> None:
-    """Serialise registrations of one event (row lock on PostgreSQL; SQLite locks the database)."""
-    db.session.execute(select(DialogueEvent.id).where(DialogueEvent.id == event.id).with_for_update())
 
 
 def waiting_place(registration: EventRegistration) -> int:
@@ -142,8 +138,8 @@ def register_for_event(event: DialogueEvent, user: User, organisation: Organisat
     _require_company_view(challenge)
     _require_running(challenge)
     _refuse(organisation.id not in company_ids(user), _l("You do not act for this organisation."), status=403)
+    lock_row(event)  # simultaneous registrations count the places one after another
     _refuse(event.starts_at <= utcnow(), _l("The event has already started: registration is closed."))
-    _lock(event)
     existing = _own_registration(event, user)
     if existing is not None and existing.status != CANCELLED:
         raise DialogueError(_l("You are already registered for this event.") if existing.status == REGISTERED
@@ -171,7 +167,7 @@ def cancel_registration(event: DialogueEvent, user: User) -> EventRegistration:
     """Give up a place (the first on the waiting list moves up) or leave the waiting list."""
     _refuse(event.starts_at <= utcnow(),
             _l("The event has already started: the registration can no longer be cancelled."))
-    _lock(event)
+    lock_row(event)
     registration = _own_registration(event, user)
     _refuse(registration is None or registration.status == CANCELLED,
             _l("You are not registered for this event."))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import lazyload
 
 from auth.models import Organisation, User
@@ -19,7 +19,7 @@ from challenges.services.dialogue.common import (
 from challenges.services.following import followers_of
 from core import audit
 from core.extensions import db
-from core.models import utcnow
+from core.models import lock_row, utcnow
 
 # --- questions and answers --------------------------------------------------------------------
 
@@ -43,6 +43,7 @@ def ask_question(challenge: Challenge, user: User, organisation: Organisation, t
 
 def answer_question(question: Question, answer: str, actor: User) -> Question:
     """Write or rewrite the answer; nobody outside the city sees it until it is published."""
+    lock_row(question)  # a publication sent at the same moment is seen, so a published answer stays final
     _refuse(question.published_at is not None,
             _l("This answer has already been published and can no longer be changed."), "answer")
     _refuse(not (answer or "").strip(), _l("Write the answer."), "answer")
@@ -67,18 +68,35 @@ def questions_by_id(challenge: Challenge, ids: list[int]) -> list[Question]:
 
 
 def publish_answers(challenge: Challenge, questions: list[Question], actor: User) -> list[Question]:
-    """Release answers to everyone at once (asker anonymised) and email the challenge's followers."""
+    """Release answers to everyone at once (asker anonymised) and email the challenge's followers.
+
+    Returns the answers this call published. One already published, by a simultaneous
+    request say, is left alone, so that each answer is audited and announced once.
+    """
     _refuse(not questions, _l("Choose at least one answered question to publish."), "question_ids")
     _refuse(not challenge.is_public or challenge.state not in QUESTION_STATES,
             _l("Answers are published while the market dialogue or the call is running."), "question_ids")
     _refuse(not answers_publishable(challenge), TOO_LATE, "question_ids")
     for question in questions:
-        _refuse(question.challenge_id != challenge.id or question.answer is None or question.published_at,
-                NOT_PUBLISHABLE, "question_ids")
-    now = utcnow()
-    for question in questions:
-        question.published_at = now
+        _refuse(question.challenge_id != challenge.id or question.answer is None, NOT_PUBLISHABLE,
+                "question_ids")
+    published = _claim_unpublished(questions)
+    for question in published:
         audit.record("answer_published", question, actor, data={"challenge_id": challenge.id})
-    notify.answers_published(challenge, questions, followers_of(challenge))
+    if published:
+        notify.answers_published(challenge, published, followers_of(challenge))
     db.session.flush()
-    return questions
+    return published
+
+
+def _claim_unpublished(questions: list[Question]) -> list[Question]:
+    """Mark as published those of the questions nobody has published yet; returns them.
+
+    The conditional UPDATE settles simultaneous publishers: a row is claimed by one
+    of them, and the others wait for its commit and find it published.
+    """
+    claimed = set(db.session.scalars(
+        update(Question).where(Question.id.in_([q.id for q in questions]), Question.published_at.is_(None))
+        .values(published_at=utcnow()).returning(Question.id)
+        .execution_options(synchronize_session="fetch")))
+    return [q for q in questions if q.id in claimed]

@@ -19,13 +19,14 @@ from challenges.services.dialogue.common import (
 from challenges.services.dialogue.reading import company_rfi_responses, rfi_questions
 from core import audit
 from core.extensions import db
-from core.models import utcnow
+from core.models import lock_row, utcnow
 
 # --- request for information ------------------------------------------------------------------
 
 def add_rfi_question(challenge: Challenge, text: str, actor: User) -> RfiQuestion:
     """Add a question at the end of the challenge's RFI questionnaire."""
     _require_running(challenge, "text")
+    lock_row(challenge)  # simultaneous additions take the next positions one after another
     last = db.session.scalar(select(func.max(RfiQuestion.position))
                              .where(RfiQuestion.challenge_id == challenge.id))
     question = RfiQuestion(challenge_id=challenge.id, position=(last or 0) + 1, text=text.strip())
@@ -89,6 +90,7 @@ def save_rfi_responses(challenge: Challenge, user: User, organisation: Organisat
 
 def save_rfi_synthesis(challenge: Challenge, text: str | None, publish: bool, actor: User) -> Challenge:
     """Write the anonymised synthesis of the RFI responses; publishing shows it to everyone."""
+    lock_row(challenge)  # of simultaneous first publications, one is audited as the publication
     _require_recording(challenge, "synthesis")
     text = (text or "").strip() or None
     _refuse(publish and not text, _l("Write the synthesis before publishing it."), "synthesis")

@@ -7,13 +7,14 @@ from auth.models import User
 from challenges.models import Challenge
 from challenges.services.dialogue.common import _refuse, _require_recording
 from core import audit
-from core.models import utcnow
+from core.models import lock_row, utcnow
 
 # --- dialogue summary -------------------------------------------------------------------------
 
 def save_dialogue_summary(challenge: Challenge, summary: str | None, changes: str | None, publish: bool,
                           actor: User) -> Challenge:
     """Write what was learned and what changed; publishing is required before the call opens."""
+    lock_row(challenge)  # of simultaneous first publications, one is audited as the publication
     _require_recording(challenge, "summary")
     summary, changes = (summary or "").strip() or None, (changes or "").strip() or None
     _refuse((publish or challenge.dialogue_summary_published_at is not None) and not summary,

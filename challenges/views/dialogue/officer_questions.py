@@ -52,8 +52,11 @@ def dialogue_publish_answers(challenge_id: int):
             _refused(exc, form)
         else:
             db.session.commit()
-            flash(ngettext("%(num)d answer was published to everyone.",
-                           "%(num)d answers were published to everyone.", len(questions)), "success")
+            if questions:
+                flash(ngettext("%(num)d answer was published to everyone.",
+                               "%(num)d answers were published to everyone.", len(questions)), "success")
+            else:  # someone published them a moment earlier
+                flash(_("These answers had already been published."), "info")
             return redirect(url_for("challenges.dialogue_questions", challenge_id=challenge_id))
     return _questions_page(challenge, can_edit, form)
 
