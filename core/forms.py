@@ -72,6 +72,32 @@ def storable(form: wtforms.Form, field: wtforms.Field) -> None:
         raise StopValidation(message)
 
 
+def _unreadable(field: wtforms.Field) -> Any:
+    """WTForms' own message when something was typed that the field could not read (a blank is no value)."""
+    typed = any(isinstance(value, str) and value.strip() for value in field.raw_data or ())
+    return field.process_errors[0] if typed and field.process_errors else None
+
+
+def _rows_storable(fields) -> bool:
+    """Check the fields inside FieldList rows and FormFields, whose own validate may have skipped them.
+
+    A row form may decide a row needs no checks (blank, or marked for removal); what was sent in it
+    is refused all the same, so that nothing unstorable passes silently.
+    """
+    ok = True
+    for field in fields:
+        if isinstance(field, wtforms.FieldList):
+            ok = _rows_storable(field.entries) and ok
+        elif isinstance(field, wtforms.FormField):
+            ok = _rows_storable(field.form) and ok
+        elif not field.errors:
+            message = _text_problem(field) or _value_problem(field) or _unreadable(field)
+            if message is not None:
+                field.errors = [*field.errors, message]
+                ok = False
+    return ok
+
+
 class StorableMeta:
     """Form options that put `storable` before every field's own validators."""
 
@@ -86,6 +112,12 @@ class Form(FlaskForm):
     """The base of every form: CSRF-protected, every field checked by `storable` first."""
 
     Meta = StorableMeta
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate as WTForms does, then check the rows of lists whatever the rows decided."""
+        valid = super().validate(extra_validators)
+        nested = [f for f in self if isinstance(f, (wtforms.FieldList, wtforms.FormField))]
+        return _rows_storable(nested) and valid
 
 
 class RowForm(wtforms.Form):

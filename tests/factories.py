@@ -9,11 +9,14 @@ use a route and how to reach it.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
+import wtforms
 from flask import current_app
 
 from auth.models import Invitation, Membership, MembershipStatus, OrgKind, Role
@@ -302,3 +305,19 @@ def home_org(role: str, world: World):
     return world.city if role in ("city_admin", "officer", "decision_maker", "evaluator") else None
 
 
+APP_PACKAGES = ("auth", "challenges", "core")
+
+
+def app_form_classes() -> list[type]:
+    """Every WTForms form class the app's packages define at module level (each module imported first)."""
+    root = Path(__file__).resolve().parents[1]
+    for package in APP_PACKAGES:
+        for module in pkgutil.walk_packages([str(root / package)], prefix=f"{package}."):
+            importlib.import_module(module.name)
+    found, todo = set(), list(wtforms.Form.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.split(".")[0] in APP_PACKAGES and "<locals>" not in cls.__qualname__:
+            found.add(cls)
+    return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")

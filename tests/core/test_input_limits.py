@@ -6,10 +6,8 @@ an email or the database could not hold.
 """
 from __future__ import annotations
 
-import importlib
 import inspect
 import io
-import pkgutil
 import re
 from pathlib import Path
 
@@ -24,9 +22,10 @@ from wtforms import (DateField, DateTimeLocalField, DecimalField, FormField, Int
 
 from core.forms import FieldList, Form, RowForm
 from core.limits import INT_MAX, bounded_int, single_line, xml_text
+from tests.factories import app_form_classes
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("auth", "challenges", "core")
+PACKAGES = ("auth", "challenges", "core")  # where request values are read
 
 
 # --- integers in addresses and query strings ------------------------------------------------
@@ -175,6 +174,39 @@ def test_rows_of_a_field_list_are_checked_too(app):
     assert form.row_messages == [[], ["Write this on one line, without control characters."]]
 
 
+class _SkippedRow(RowForm):
+    """A row whose own validate decides it needs no checks, as a row marked for removal does."""
+
+    name = StringField()
+    weight = IntegerField()
+
+    def validate(self, extra_validators=None) -> bool:
+        """Nothing to check here."""
+        return True
+
+
+class _WithSkippedRows(Form):
+    rows = FieldList(FormField(_SkippedRow), max_entries=3)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("rows-0-name", "a\x00b", "Write this on one line, without control characters."),
+    ("rows-0-weight", "2147483648", "This number is too large."),
+    ("rows-0-weight", "abc", "Not a valid integer value."),
+])
+def test_values_in_rows_that_skip_their_checks_are_refused_all_the_same(app, key, value, message):
+    with app.test_request_context(method="POST", data={key: value}), force_locale("en"):
+        form = _WithSkippedRows()
+        assert not form.validate()
+        row = form.rows.entries[0].form
+        assert [str(m) for m in row[key.rsplit("-", 1)[1]].errors] == [message]
+
+
+def test_a_blank_row_is_no_error(app):
+    with app.test_request_context(method="POST", data={"rows-0-name": "", "rows-0-weight": ""}):
+        assert _WithSkippedRows().validate()
+
+
 @pytest.mark.parametrize("key", ["rows-²-name", f"rows-{'9' * 5000}-name", "rows--1-name", "rows-٣-name"])
 def test_odd_row_numbers_in_field_names_are_ignored(app, key):
     form = _validate(app, MultiDict({key: "x", "rows-0-name": "kept"}))
@@ -188,29 +220,15 @@ def test_refusals_are_translated(app):
         assert str(form.title.errors[0]) != "Write this on one line, without control characters."
 
 
-def _our_form_classes() -> list[type]:
-    """Every WTForms form class defined in the app's packages (importing every module first)."""
-    for package in PACKAGES:
-        for module in pkgutil.walk_packages([str(REPO / package)], prefix=f"{package}."):
-            importlib.import_module(module.name)
-    found, todo = [], [wtforms.Form]
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        if cls.__module__.split(".")[0] in PACKAGES and "<locals>" not in cls.__qualname__:
-            found.append(cls)
-    return found
-
-
 def test_every_form_inherits_the_base_form():
-    classes = _our_form_classes()
+    classes = app_form_classes()
     assert len(classes) > 30
     assert [c.__qualname__ for c in classes if not issubclass(c, (Form, RowForm))] == []
 
 
 def test_every_field_list_reads_row_numbers_safely():
     unbound = wtforms.fields.core.UnboundField
-    fields = [(cls.__qualname__, name, member.field_class) for cls in _our_form_classes()
+    fields = [(cls.__qualname__, name, member.field_class) for cls in app_form_classes()
               for name, member in inspect.getmembers(cls, lambda m: isinstance(m, unbound))]
     lists = [(form, name) for form, name, field in fields if issubclass(field, wtforms.FieldList)]
     assert lists and [(form, name) for form, name, field in fields
