@@ -12,9 +12,11 @@ def init_core(app: Flask) -> None:
     from core.cli import register_cli
     from core.errors import register_error_handlers
     from core.i18n import init_i18n, select_locale
+    from core.limits import init_limits
     from core.markdown import render_markdown
     from core.views import bp
 
+    init_limits(app)  # first: the bounded int converter must be in place before any route is added
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")),
                      compare_type=True, render_as_batch=True)

@@ -9,33 +9,66 @@ import hashlib
 import os
 import secrets
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
+from core.limits import has_control_characters
+
 MAX_FILE_BYTES = 15 * 1024 * 1024
+STORED_KEY = "kokeilu_stored_files"  # session.info: files written in the current transaction
+
+
+class UploadRefused(ValueError):
+    """A file that is not accepted; the message is safe to show next to the field."""
+
 
 # extension -> (content type, check of the content)
 _ZIP_MAGIC = b"PK\x03\x04"
+# Office files are ZIP archives; these bound what a check may make of one without extracting it.
+MAX_ZIP_ENTRIES = 10_000
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_RATIO = 100  # real documents compress about 3 to 20 times; bombs thousands of times
+_MIMETYPE_READ = 200  # the ODF mimetype entry is a few dozen bytes
+
+
+def _refuse_bombs(archive: zipfile.ZipFile, size: int) -> None:
+    """Refuse an archive whose own sizes promise more than a document holds, without extracting it."""
+    entries = archive.infolist()
+    unzipped = sum(info.file_size for info in entries)
+    if len(entries) > MAX_ZIP_ENTRIES or unzipped > min(MAX_UNZIPPED_BYTES, size * MAX_ZIP_RATIO):
+        raise UploadRefused(_l("This file would unpack to far more data than a document holds, "
+                               "so it is not accepted."))
 
 
 def _zip_with(member: str, mimetype: bytes | None = None):
-    """A check that the file is a ZIP holding `member` (and an ODF mimetype entry when given)."""
+    """A check that the file is a reasonable ZIP holding `member` (and an ODF mimetype entry when given)."""
 
     def check(head: bytes, stream: BinaryIO) -> bool:
         if not head.startswith(_ZIP_MAGIC):
             return False
+        size = stream.seek(0, os.SEEK_END)
+        stream.seek(0)
         try:
             with zipfile.ZipFile(stream) as archive:
-                names = set(archive.namelist())
-                if member not in names:
+                _refuse_bombs(archive, size)
+                if member not in archive.namelist():
                     return False
-                return mimetype is None or archive.read("mimetype").strip() == mimetype
-        except (zipfile.BadZipFile, KeyError):
+                if mimetype is None:
+                    return True
+                with archive.open("mimetype") as entry:
+                    return entry.read(_MIMETYPE_READ).strip() == mimetype
+        except UploadRefused:
+            raise
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, NotImplementedError, RuntimeError,
+                ValueError, OSError, EOFError, zlib.error):  # damaged, encrypted or of an unknown method
             return False
 
     return check
@@ -62,10 +95,6 @@ ALLOWED_TYPES = {
 }
 
 
-class UploadRefused(ValueError):
-    """A file that is not accepted; the message is safe to show next to the field."""
-
-
 @dataclass(frozen=True)
 class StoredFile:
     """What was stored: the random name, the original name and facts about the content."""
@@ -84,6 +113,8 @@ def extension_of(filename: str) -> str:
 
 def check_upload(upload: FileStorage, max_bytes: int = MAX_FILE_BYTES) -> tuple[str, int]:
     """Refuse a file of a type not allowed, too large, empty, or whose content belies its extension."""
+    if has_control_characters(upload.filename or ""):  # it would reach a database row and a header
+        raise UploadRefused(_l("Rename the file: its name contains control characters."))
     ext = extension_of(upload.filename)
     if ext not in ALLOWED_TYPES:
         raise UploadRefused(_l("This type of file is not accepted. Allowed types: %(types)s.",
@@ -106,11 +137,12 @@ def check_upload(upload: FileStorage, max_bytes: int = MAX_FILE_BYTES) -> tuple[
 
 
 def store_upload(upload: FileStorage) -> StoredFile:
-    """Check and store an upload under a random name in UPLOAD_DIR."""
+    """Check and store an upload under a random name in UPLOAD_DIR; it is removed if the transaction fails."""
     content_type, size = check_upload(upload)
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16)
+    _remove_unless_committed(directory / stored_name)
     digest = hashlib.sha256()
     with open(directory / stored_name, "wb") as out:
         for chunk in iter(lambda: upload.stream.read(64 * 1024), b""):
@@ -119,6 +151,31 @@ def store_upload(upload: FileStorage) -> StoredFile:
     # Browsers may send a path; keep the last part. send_file encodes it safely for the header.
     original = os.path.basename(upload.filename.replace("\\", "/"))[-255:]
     return StoredFile(stored_name, original, content_type, size, digest.hexdigest())
+
+
+def _remove_unless_committed(path: Path) -> None:
+    """Note a file about to be written on the session, so a rollback leaves no orphan on disk."""
+    from core.extensions import db
+
+    session = db.session()
+    if not session.in_transaction():  # begin now, so that the end of this transaction is the one seen
+        session.begin()
+    session.info.setdefault(STORED_KEY, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_stored(session: Session) -> None:
+    """The transaction that refers to the files committed: they stay (a savepoint's release waits)."""
+    if not session.in_nested_transaction():
+        session.info.pop(STORED_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_orphans(session: Session, transaction) -> None:
+    """When the outer transaction ends without a commit (rollback, error, close), delete its files."""
+    if transaction.parent is None:
+        for path in session.info.pop(STORED_KEY, []):
+            path.unlink(missing_ok=True)
 
 
 def send_stored(stored_name: str, original_name: str, content_type: str):

@@ -1,73 +1,78 @@
-"""Limits on the anonymous forms that make the platform send email: per client, and per recipient.
+"""What the database and the protocols can hold: integers, amounts, dates and characters.
 
-A form anyone may post that sends email is a relay: to flood someone's inbox,
-or to put a stranger's words in front of them under our name. Each such form
-counts its uses per client, and every email these forms cause to one address
-is counted together, whichever form caused it, so that the limits cannot be
-added up by switching forms. Only submissions that passed the form's own checks
-are counted. The counts live in Flask-Limiter's storage (Redis when
-REDIS_URL is set), shared by every web process; addresses are stored hashed.
+Input is held to these limits where it enters (the `int` URL converter,
+`bounded_int` for query strings, the base form of core.forms), and text is
+made safe where it leaves for a place with rules of its own: an email header
+(`single_line`) or an XML document (`xml_text`).
 """
 from __future__ import annotations
 
-import hashlib
-import math
-import time
-from dataclasses import dataclass
+import re
+from decimal import Decimal
+from typing import Any
 
-from flask_babel import ngettext
-from flask_limiter.util import get_remote_address
-from limits import parse_many
-from limits.strategies import FixedWindowRateLimiter
+from flask import Flask
+from markupsafe import Markup
+from werkzeug.routing import IntegerConverter, Map
 
-from core.extensions import limiter
+INT_MAX = 2**31 - 1  # PostgreSQL's integer; SQLite holds more, so the smaller range rules
+INT_MIN = -(2**31)
+MAX_AMOUNT = Decimal(10) ** 10  # Numeric(12, 2) holds amounts below this
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # dates outside this window are typing errors or probes
 
-RECIPIENT_LIMIT = "5 per hour;10 per day"  # emails anonymous forms may cause to one address
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A limit was reached: for the recipient's address or for the client, and when it lifts."""
-
-    recipient: bool
-    seconds: int
-
-    @property
-    def message(self) -> str:
-        """What the form says, translated."""
-        minutes = max(1, math.ceil(self.seconds / 60))
-        if self.recipient:
-            return ngettext("Too many emails were sent to this address. Wait %(num)d minute and try again.",
-                            "Too many emails were sent to this address. Wait %(num)d minutes and try again.",
-                            minutes)
-        return ngettext("Too many messages were sent from your network. Wait %(num)d minute and try again.",
-                        "Too many messages were sent from your network. Wait %(num)d minutes and try again.",
-                        minutes)
+# C0 and C1 control characters, DEL and the two non-characters; multi-line text keeps tab, CR and LF.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# What XML 1.0 forbids (https://www.w3.org/TR/xml/#charsets).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"\s+")
 
 
-def _use(limit: str, *identity: str) -> int:
-    """Count one use against every part of limit; or, when one is full, count nothing and return its wait."""
-    if not limiter.enabled:  # RATELIMIT_ENABLED=False switches these limits off with the others
-        return 0
-    strategy = FixedWindowRateLimiter(limiter.storage)
-    items = parse_many(limit)
-    full = [strategy.get_window_stats(item, *identity).reset_time - time.time()
-            for item in items if not strategy.test(item, *identity)]
-    if full:
-        return max(1, math.ceil(max(full)))
-    for item in items:
-        strategy.hit(item, *identity)
-    return 0
+def has_control_characters(text: str, multiline: bool = False) -> bool:
+    """True when text holds a control character (tab and line breaks are allowed in multi-line text)."""
+    return bool((_CONTROL_IN_TEXT if multiline else _CONTROL).search(text))
 
 
-def client_refusal(form: str, limit: str) -> Refusal | None:
-    """Count one use of an anonymous email form by this client; a Refusal when its limit is reached."""
-    wait = _use(limit, "email-form", form, get_remote_address())
-    return Refusal(recipient=False, seconds=wait) if wait else None
+def int_in_range(value: int) -> bool:
+    """True for an integer the database's integer columns can hold."""
+    return INT_MIN <= value <= INT_MAX
 
 
-def recipient_refusal(email: str) -> Refusal | None:
-    """Count one email to this address from an anonymous form; a Refusal when the address has had enough."""
-    digest = hashlib.sha256((email or "").strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
-    wait = _use(RECIPIENT_LIMIT, "email-recipient", digest)
-    return Refusal(recipient=True, seconds=wait) if wait else None
+def bounded_int(value: str) -> int:
+    """A positive id, cursor or page number from a query string; ValueError when outside 1..INT_MAX.
+
+    Made for `request.args.get(name, type=bounded_int)`, which then gives the default instead.
+    """
+    number = int(value)
+    if not 1 <= number <= INT_MAX:
+        raise ValueError(f"{value!r} is outside 1..{INT_MAX}")
+    return number
+
+
+class BoundedIntConverter(IntegerConverter):
+    """The `int` URL converter, limited to ids the database can hold: anything else is a 404."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int = 1, max: int = INT_MAX,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def single_line(text: Any, limit: int | None = None) -> str:
+    """Text fit for an email header: control characters and line breaks become one space, cut to limit."""
+    line = _SPACES.sub(" ", _CONTROL.sub(" ", str(text))).strip()
+    if limit is not None and len(line) > limit:
+        line = line[:limit - 1].rstrip() + "…"
+    return line
+
+
+def xml_text(value: Any) -> Any:
+    """Drop the characters XML 1.0 forbids; escaped markup stays markup."""
+    if isinstance(value, Markup):
+        return Markup(_NOT_XML.sub("", str(value)))  # noqa: S704  (already markup; only characters are dropped)  # nosec B704
+    return _NOT_XML.sub("", str(value))
+
+
+def init_limits(app: Flask) -> None:
+    """Bound every `<int:...>` URL parameter (before any route is added) and register the XML filter."""
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.add_template_filter(xml_text, "xml_text")

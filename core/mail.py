@@ -20,12 +20,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db, mail
 from core.jobs import enqueue, enqueue_batch_after_commit, periodic
+from core.limits import single_line
 from core.models import utcnow
 
 log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this is taken to have died
 MAX_ATTEMPTS = 8
+SUBJECT_LENGTH = 300
 
 
 class OutboxMessage(db.Model):
@@ -37,7 +39,7 @@ class OutboxMessage(db.Model):
     event: Mapped[str] = mapped_column(String(64))
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     locale: Mapped[str] = mapped_column(String(8))
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -50,7 +52,8 @@ class OutboxMessage(db.Model):
 def render_email(event: str, locale: str, **context: Any) -> tuple[str, str, str]:
     """Render (subject, text, html) for an event in a language.
 
-    The text template sets `subject` with `{% set subject = ... %}`.
+    The text template sets `subject` with `{% set subject = ... %}`. A title or a name in it may hold
+    line breaks or control characters; the subject is made one safe line here, for every email.
     """
     env = current_app.jinja_env
     with force_locale(locale):
@@ -58,7 +61,7 @@ def render_email(event: str, locale: str, **context: Any) -> tuple[str, str, str
         module = template.make_module(context)
         text = str(module).strip() + "\n"
         html = render_template(f"email/{event}.html", **context)
-        subject = str(getattr(module, "subject", "")).strip() or "Kokeilu"
+        subject = single_line(getattr(module, "subject", ""), SUBJECT_LENGTH) or "Kokeilu"
     return subject, text, html
 
 
@@ -91,7 +94,8 @@ def _send(message: OutboxMessage) -> None:
     """Hand one message to Flask-Mail (or to the log when no SMTP server is set)."""
     if not current_app.config.get("MAIL_SERVER"):
         log.info("email to %s: %s\n%s", message.recipient, message.subject, message.body_text)
-    mail.send(Message(subject=message.subject, recipients=[message.recipient],
+    # Messages stored before subjects were made safe would otherwise fail on every attempt.
+    mail.send(Message(subject=single_line(message.subject, SUBJECT_LENGTH), recipients=[message.recipient],
                       body=message.body_text, html=message.body_html))
 
 

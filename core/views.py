@@ -13,7 +13,7 @@ from core.extensions import db
 from core.feedback import submit_feedback
 from core.forms import AccessibilityFeedbackForm, LanguageForm
 from core.i18n import current_language
-from core.limits import client_refusal, recipient_refusal
+from core.mail_limits import client_refusal, recipient_refusal
 
 bp = Blueprint("core", __name__)
 FEEDBACK_PER_CLIENT = "10 per hour"

@@ -1,10 +1,10 @@
 """Forms of a person's own account: profile, password change and account deletion."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from auth.passwords import MIN_LENGTH
+from core.forms import Form
 from core.i18n import LANGUAGE_NAMES
 
 
@@ -13,7 +13,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """Name and preferred language (for pages and emails)."""
 
     name = StringField(_l("Name"), filters=[_strip], validators=[
@@ -22,7 +22,7 @@ class ProfileForm(FlaskForm):
                         validators=[DataRequired(message=_l("Choose a language."))])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     """The current password and a new one, typed twice."""
 
     current_password = PasswordField(_l("Current password"), validators=[
@@ -36,7 +36,7 @@ class PasswordForm(FlaskForm):
         EqualTo("new_password", message=_l("The two new passwords differ."))])
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     """Deleting one's account is confirmed with the current password."""
 
     current_password = PasswordField(_l("Current password"), validators=[

@@ -1,11 +1,11 @@
 """Forms of user and organisation administration."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from auth.models import ORG_KIND_LABELS, ROLE_LABELS
 from auth.validators import BusinessId
+from core.forms import Form
 
 
 def _strip(value: str | None) -> str | None:
@@ -13,7 +13,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """The search box of an admin list; sent with GET, so without a CSRF token."""
 
     class Meta:
@@ -22,11 +22,11 @@ class SearchForm(FlaskForm):
     q = SearchField(_l("Search by name or email"), filters=[_strip], validators=[Optional(), Length(max=200)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     """Give a person a role in an organisation."""
 
     # Choices list what the admin may pick; an organisation outside them is refused
@@ -37,7 +37,7 @@ class MembershipForm(FlaskForm):
                        validators=[DataRequired(message=_l("Choose a role."))])
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     """An organisation's kind, names and identifiers."""
 
     kind = SelectField(_l("Kind"), choices=[(kind.value, label) for kind, label in ORG_KIND_LABELS.items()],

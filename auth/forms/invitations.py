@@ -1,16 +1,16 @@
 """Forms for inviting people to a city and for accepting an invitation."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from auth.forms.registration import (email_field, password_confirm_field, password_field, strip_text,
                                      terms_field)
 from auth.models import INVITABLE_CITY_ROLES, ROLE_LABELS
+from core.forms import Form
 from core.i18n import LANGUAGE_NAMES
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     """A city admin invites a person by email to one of the city's roles."""
 
     email = email_field(_l("Email address of the person to invite"))
@@ -21,7 +21,7 @@ class InvitationForm(FlaskForm):
                          validators=[DataRequired(message=_l("Choose a language."))])
 
 
-class NewAccountForm(FlaskForm):
+class NewAccountForm(Form):
     """An invited person without an account creates one."""
 
     name = StringField(_l("Your name"), filters=[strip_text], validators=[

@@ -1,11 +1,12 @@
 """The login form."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
+from core.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     """Email and password; the field names are part of the public contract."""
 
     email = EmailField(_l("Email address"), validators=[

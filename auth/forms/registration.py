@@ -1,12 +1,12 @@
 """Forms for registration, email verification and password reset."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from auth.passwords import MIN_LENGTH
 from auth.services.registration import JOIN_COMPANY, NEW_COMPANY
 from auth.validators import BusinessId
+from core.forms import Form
 from core.i18n import LANGUAGE_NAMES
 
 
@@ -43,7 +43,7 @@ def terms_field() -> BooleanField:
         DataRequired(message=_l("Accept the terms of use and the privacy notice to continue."))])
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     """A company's person creates an account, and a new company or a request to join one."""
 
     name = StringField(_l("Your name"), filters=[strip_text], validators=[
@@ -68,13 +68,13 @@ class RegistrationForm(FlaskForm):
             raise ValidationError(_l("Enter the name of the company you are registering."))
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     """Just an email address: to resend a verification link or to reset a password."""
 
     email = email_field()
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     """A new password, typed twice."""
 
     password = password_field(_l("New password"))

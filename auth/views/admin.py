@@ -22,6 +22,7 @@ from auth.permissions import (
 )
 from auth.services import admin as services
 from core.extensions import db
+from core.limits import bounded_int
 
 
 def _visible_user_or_404(user_id: int):
@@ -48,7 +49,7 @@ def _membership_form() -> MembershipForm:
 
 def _after() -> int | None:
     """The keyset cursor of a list page."""
-    return request.args.get("after", type=int)
+    return request.args.get("after", type=bounded_int)
 
 
 @bp.get("/admin/users")

@@ -16,9 +16,9 @@ from auth.services import registration as service
 from auth.tokens import TokenError, TokenProblem, check_user_token
 from core.extensions import db
 from core.i18n import current_language
-from core.limits import client_refusal, recipient_refusal
+from core.mail_limits import client_refusal, recipient_refusal
 
-# Uses per client of the anonymous forms that send email; emails to one address are limited in core.limits.
+# Uses per client of the anonymous forms that send email; emails to one address are limited in core.mail_limits.
 REGISTER_PER_CLIENT = "10 per hour"
 LINKS_PER_CLIENT = "10 per 15 minutes"
 

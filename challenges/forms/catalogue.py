@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField, SelectMultipleField
 from wtforms.validators import Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from challenges.services.catalogue import DEADLINES, STATUS_GROUPS
+from core.forms import Form
 
 
 def _strip(value: str | None) -> str | None:
@@ -32,7 +32,7 @@ def _choice_field(label, message, choices=None) -> SelectField:
                        validators=[Optional(), OfferedChoice(message)])
 
 
-class CatalogueFilterForm(FlaskForm):
+class CatalogueFilterForm(Form):
     """The catalogue's filters, sent with GET so without a CSRF token; the view sets the choices."""
 
     class Meta:
@@ -47,7 +47,7 @@ class CatalogueFilterForm(FlaskForm):
                              [("", _l("Any deadline"))] + [(k, v[0]) for k, v in DEADLINES.items()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (follow, unfollow): only the CSRF token."""
 
 
@@ -58,7 +58,7 @@ class CheckboxGroupField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SubscriptionsForm(FlaskForm):
+class SubscriptionsForm(Form):
     """The cities and themes whose newly opened calls the user wants to hear about (choices by the view)."""
 
     cities = CheckboxGroupField(_l("Cities"), coerce=int)

@@ -11,17 +11,17 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField,
-                     HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FormField, HiddenField,
+                     IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from challenges.models import (COMPENSATION_LABELS, PILOT_KIND_LABELS, SITE_KIND_LABELS, STATE_LABELS,
                                Challenge, PilotKind)
 from challenges.services import challenges as services
 from challenges.workflow import DIRECT, WITH_DIALOGUE
+from core.forms import FieldList, Form, RowForm
 from core.i18n import LANGUAGE_LABELS, helsinki_to_utc, to_helsinki
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -44,7 +44,7 @@ def _utc(value: datetime | None) -> datetime | None:
     return helsinki_to_utc(value) if value else None
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """An edit form that remembers the version of the challenge it was loaded from."""
 
     version = HiddenField()
@@ -54,7 +54,7 @@ class VersionedForm(FlaskForm):
         return getattr(self, key, None) if isinstance(key, str) else None
 
 
-class NewChallengeForm(FlaskForm):
+class NewChallengeForm(Form):
     """Start a challenge: city, variant, kind of pilot, title and summary in Finnish."""
 
     city_id = SelectField(_l("City"), coerce=int, validate_choice=False,
@@ -102,10 +102,10 @@ class TextsForm(VersionedForm):
         return {name: getattr(self, name).data for name in services.TEXT_FIELDS}
 
 
-class SiteRowForm(Form):
+class SiteRowForm(RowForm):
     """One pilot site; a blank new row is ignored."""
 
-    id = HiddenField()
+    id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     name = StringField(_l("Name of the site"), filters=[_strip], validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Kind of site"), validators=[Optional()],
                        choices=[("", "")] + [(k.value, v) for k, v in SITE_KIND_LABELS.items()])
@@ -129,24 +129,34 @@ class SiteRowForm(Form):
 
 
 class SitesForm(VersionedForm):
-    """Every pilot site of the challenge, plus a row for a new one."""
+    """Every pilot site of the challenge, plus a row for a new one while there is room."""
 
-    sites = FieldList(FormField(SiteRowForm), min_entries=1, max_entries=30)
+    # One row more than the limit: a new site beyond it is refused with a message, not dropped or a 500.
+    sites = FieldList(FormField(SiteRowForm), min_entries=1, max_entries=services.MAX_SITES + 1)
 
     @staticmethod
     def initial(challenge: Challenge) -> dict[str, Any]:
-        """The existing sites and one empty row."""
-        rows = [{"id": str(s.id), **{f: getattr(s, f) for f in services.SITE_FIELDS}}
-                for s in challenge.sites]
-        return {"sites": rows + [{}]}
+        """The existing sites and one empty row (none when the challenge has as many sites as it may)."""
+        rows = [{"id": s.id, **{f: getattr(s, f) for f in services.SITE_FIELDS}}
+                for s in challenge.sites][:services.MAX_SITES + 1]
+        return {"sites": rows + [{}] if len(rows) < services.MAX_SITES else rows}
 
     def rows(self) -> list[SiteRowForm]:
         """The rows that mean something (blank new rows dropped)."""
         return [entry.form for entry in self.sites if not entry.form.is_blank()]
 
+    def validate(self, extra_validators=None) -> bool:
+        """The rows' own checks, and no more sites than a challenge may have."""
+        ok = super().validate(extra_validators)
+        kept = [row for row in self.rows() if not row.remove.data]
+        if len(kept) > services.MAX_SITES:
+            kept[-1].name.errors = [*kept[-1].name.errors, services.too_many_sites()]
+            ok = False
+        return ok
+
     def values(self) -> list[dict[str, Any]]:
         """The site rows for the service."""
-        return [{"id": int(r.id.data) if (r.id.data or "").isdigit() else None, "remove": r.remove.data,
+        return [{"id": r.id.data, "remove": r.remove.data,
                  **{f: getattr(r, f).data for f in services.SITE_FIELDS}} for r in self.rows()]
 
     def field_for(self, key: Any):
@@ -222,7 +232,7 @@ class ScheduleForm(VersionedForm):
 SCALE_LABELS = [_l("What a score of %(n)d means", n=n) for n in range(services.SCALE_POINTS)]
 
 
-class CriterionRowForm(Form):
+class CriterionRowForm(RowForm):
     """One evaluation criterion; a blank row is ignored."""
 
     name = StringField(_l("Criterion"), filters=[_strip], validators=[Optional(), Length(max=200)])
@@ -320,7 +330,7 @@ class TermsForm(VersionedForm):
         return {name: getattr(self, name).data for name in services.TERMS_FIELDS}
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     """Upload a file with a title."""
 
     title = StringField(_l("Title"), filters=[_strip], validators=[
@@ -328,7 +338,7 @@ class AttachmentForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file."))])
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     """A workflow action on the state the user saw, with a reason where one is required."""
 
     action = HiddenField(validators=[InputRequired()])
@@ -342,11 +352,11 @@ class TransitionForm(FlaskForm):
         return self
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class ListFilterForm(FlaskForm):
+class ListFilterForm(Form):
     """The state filter of the staff list; sent with GET, so without a CSRF token."""
 
     class Meta:

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (DateTimeLocalField, Field, IntegerField, SelectField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField, URLField)
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
@@ -17,6 +16,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from auth.models import Organisation
 from challenges.models import EVENT_KIND_LABELS
 from challenges.services.dialogue import EventFields
+from core.forms import Form
 from core.i18n import helsinki_to_utc, to_helsinki
 
 TEXT_MAX = 20000
@@ -43,7 +43,7 @@ def helsinki_clock(value: datetime | None) -> datetime | None:
     return to_helsinki(value).replace(tzinfo=None) if value else None
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(Form):
     """A company action (register, book, ask, answer): which of the user's companies acts."""
 
     organisation_id = SelectField(_l("On behalf of"), coerce=int,
@@ -61,7 +61,7 @@ class CompanyForm(FlaskForm):
         return next((c for c in companies if c.id == self.organisation_id.data), None)
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     """An officer announces an info session, workshop or company day."""
 
     kind = SelectField(_l("Kind of event"),
@@ -88,7 +88,7 @@ class EventForm(FlaskForm):
                            capacity=self.capacity.data)
 
 
-class EventRecordForm(FlaskForm):
+class EventRecordForm(Form):
     """Material and minutes of a held event."""
 
     material = TextAreaField(_l("Material (Markdown: links to slides, recordings)"), filters=[strip_text],
@@ -99,7 +99,7 @@ class EventRecordForm(FlaskForm):
     publish = SubmitField(_l("Save and publish to everyone"))
 
 
-class SlotForm(FlaskForm):
+class SlotForm(Form):
     """A one-to-one meeting time offered to every company."""
 
     starts_at = _when(_l("Starts (Helsinki time)"), _l("Enter the start date and time."))
@@ -112,7 +112,7 @@ class SlotForm(FlaskForm):
         return _utc(self.starts_at), _utc(self.ends_at)
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     """The minutes of a held one-to-one meeting."""
 
     minutes = TextAreaField(_l("Minutes (Markdown)"), filters=[strip_text], validators=[
@@ -126,28 +126,28 @@ class QuestionForm(CompanyForm):
         DataRequired(message=_l("Write your question.")), Length(max=5000)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """The city's answer to a question (published separately)."""
 
     answer = TextAreaField(_l("Answer (Markdown)"), filters=[strip_text], validators=[
         DataRequired(message=_l("Write the answer.")), Length(max=TEXT_MAX)])
 
 
-class PublishAnswersForm(FlaskForm):
+class PublishAnswersForm(Form):
     """Choose answered questions to publish together."""
 
     question_ids = SelectMultipleField(_l("Answers to publish"), coerce=int, validate_choice=False,
                                        validators=[DataRequired(message=_l("Choose at least one answer."))])
 
 
-class RfiQuestionForm(FlaskForm):
+class RfiQuestionForm(Form):
     """One question of the request for information."""
 
     text = TextAreaField(_l("Question"), filters=[strip_text], validators=[
         DataRequired(message=_l("Write the question.")), Length(max=5000)])
 
 
-class SynthesisForm(FlaskForm):
+class SynthesisForm(Form):
     """The anonymised synthesis of the RFI responses."""
 
     synthesis = TextAreaField(_l("Synthesis (Markdown; do not name companies or people)"),
@@ -156,7 +156,7 @@ class SynthesisForm(FlaskForm):
     publish = SubmitField(_l("Save and publish to everyone"))
 
 
-class SummaryForm(FlaskForm):
+class SummaryForm(Form):
     """What was learned in the dialogue and what changed in the challenge."""
 
     summary = TextAreaField(_l("What was learned (Markdown)"), filters=[strip_text],

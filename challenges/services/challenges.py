@@ -9,7 +9,7 @@ that changes a challenge's state.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import force_locale
@@ -30,9 +30,12 @@ from core.extensions import db
 from core.files import UploadRefused, delete_stored, store_upload
 from core.i18n import to_helsinki
 from core.jobs import enqueue_after_commit
+from core.limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, has_control_characters
 from core.models import lock_row, utcnow
 
 MAX_CRITERIA = 12
+MAX_SITES = 30
+MAX_PILOTS = 1000
 SCALE_POINTS = 6  # anchored descriptions for the scores 0 to 5
 
 ErrorKey = str | tuple[str, int, str]
@@ -309,12 +312,15 @@ def update_budget(challenge: Challenge, user: User, values: dict[str, Any], *,
         if values.get("offers_compensation"):
             errors["offers_compensation"] = _("A free co-development has no payment.")
     for name in ("max_per_pilot", "total_budget"):
-        if values.get(name) is not None and Decimal(values[name]) < 0:
-            errors[name] = _("The amount cannot be negative.")
+        if values.get(name) is not None:
+            errors.update(_amount_errors(name, values[name]))
     if values.get("pilot_count") is not None and values["pilot_count"] < 1:
         errors["pilot_count"] = _("There must be at least one pilot.")
+    elif values.get("pilot_count") is not None and values["pilot_count"] > MAX_PILOTS:
+        errors["pilot_count"] = _("Enter a number of pilots from 1 to %(max)d.", max=MAX_PILOTS)
     maximum, total = values.get("max_per_pilot"), values.get("total_budget")
-    if maximum is not None and total is not None and total < maximum and "total_budget" not in errors:
+    if maximum is not None and total is not None and not errors.keys() & {"max_per_pilot", "total_budget"} \
+            and total < maximum:
         errors["total_budget"] = _("The total budget cannot be less than the maximum per pilot.")
     if errors:
         raise ChallengeRefused(next(iter(errors.values())), errors=errors)
@@ -323,12 +329,34 @@ def update_budget(challenge: Challenge, user: User, values: dict[str, Any], *,
     return changed
 
 
+def _amount_errors(name: str, value: Any) -> dict[str, Any]:
+    """A message when an amount is not a finite number of euros that Numeric(12, 2) can hold."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        return {name: _("Enter an amount in digits, such as 15000 or 15000.50.")}
+    if abs(amount) >= MAX_AMOUNT:
+        return {name: _("The amount is too large.")}
+    if amount < 0:
+        return {name: _("The amount cannot be negative.")}
+    return {}
+
+
 def _comparable(earlier: date | datetime, later: date | datetime) -> tuple[Any, Any]:
     """Two schedule points on one footing: a date against a deadline compares Helsinki dates."""
     if isinstance(earlier, datetime) and isinstance(later, datetime):
         return earlier, later
     as_date = [to_helsinki(v).date() if isinstance(v, datetime) else v for v in (earlier, later)]
     return as_date[0], as_date[1]
+
+
+def _dates_out_of_window(values: dict[str, Any]) -> dict[str, Any]:
+    """Messages for dates outside FIRST_YEAR..LAST_YEAR (year 1 would overflow the time zone arithmetic)."""
+    message = _("Enter a date between the years %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
+    return {name: message for name, value in values.items()
+            if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR}
 
 
 def schedule_errors(values: dict[str, Any]) -> dict[str, Any]:
@@ -359,7 +387,7 @@ def update_schedule(challenge: Challenge, user: User, values: dict[str, Any], *,
     values = {k: values[k] if k in values else getattr(challenge, k) for k in SCHEDULE_FIELDS}
     if not challenge.has_dialogue:
         values["dialogue_starts_at"] = values["dialogue_ends_at"] = None
-    errors = schedule_errors(values)
+    errors = _dates_out_of_window(values) or schedule_errors(values)
     if errors:
         raise ChallengeRefused(next(iter(errors.values())), errors=errors)
     changed = _assign(challenge, values, SCHEDULE_FIELDS)
@@ -390,10 +418,17 @@ def _site_errors(index: int, row: dict[str, Any]) -> dict[Any, Any]:
     return errors
 
 
+def too_many_sites() -> str:
+    """The message when a challenge would get more sites than MAX_SITES."""
+    return _("A challenge can have at most %(n)d pilot sites. Remove one before adding another.", n=MAX_SITES)
+
+
 def add_site(challenge: Challenge, user: User, **fields: Any) -> PilotSite:
     """Add one pilot site."""
     row = {k: _clean(fields.get(k)) for k in SITE_FIELDS}
     errors = _site_errors(0, row)
+    if len(challenge.sites) >= MAX_SITES:
+        errors[("sites", 0, "name")] = too_many_sites()
     if errors:
         raise ChallengeRefused(next(iter(errors.values())), errors=errors)
     site = PilotSite(**row)
@@ -413,6 +448,10 @@ def save_sites(challenge: Challenge, user: User, rows: list[dict[str, Any]], *,
             errors[("sites", index, "name")] = _("This site is no longer part of the challenge.")
         elif not row.get("remove"):
             errors.update(_site_errors(index, {k: _clean(row.get(k)) for k in SITE_FIELDS}))
+    removed = {row["id"] for row in rows if row.get("remove") and row.get("id") in by_id}
+    new = [index for index, row in enumerate(rows) if row.get("id") is None and not row.get("remove")]
+    if new and len(by_id) - len(removed) + len(new) > MAX_SITES:
+        errors[("sites", new[-1], "name")] = too_many_sites()
     if errors:
         raise ChallengeRefused(next(iter(errors.values())), errors=errors)
     changed = False
@@ -526,8 +565,11 @@ def attachments_of(challenge: Challenge) -> list[Attachment]:
 
 def add_attachment(challenge: Challenge, user: User, upload: FileStorage, title: str) -> Attachment:
     """Check and store a file under a random name and attach it to the challenge."""
+    # Check everything that could refuse the row before the file is written.
     if not _clean(title):
         raise ChallengeRefused(_("Give the attachment a title."), field="title")
+    if len(_clean(title)) > 200 or has_control_characters(title):
+        raise ChallengeRefused(_("Write the title on one line, in at most 200 characters."), field="title")
     try:
         stored = store_upload(upload)
     except UploadRefused as exc:

@@ -18,6 +18,7 @@ from challenges.services import following as following_services
 from challenges.services.catalogue import CatalogueQuery
 from challenges.services.dialogue import public_dialogue
 from core.extensions import db
+from core.limits import bounded_int
 from core.views import safe_next
 
 
@@ -28,7 +29,7 @@ def _me():
 
 def _page_number() -> int:
     """The page asked for; anything unusable means the first page."""
-    return request.args.get("page", 1, type=int) or 1
+    return request.args.get("page", 1, type=bounded_int) or 1
 
 
 def _viewable_or_404(challenge_id: int) -> tuple[Challenge, bool]:

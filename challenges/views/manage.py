@@ -30,6 +30,7 @@ from challenges.workflow import missing_for_publication, workflow_of
 from core import audit
 from core.extensions import db
 from core.files import send_stored
+from core.limits import bounded_int
 from core.workflow import CommentRequired, TransitionError
 
 PAGE_SIZE = 25
@@ -108,7 +109,7 @@ def manage_list():
     form = ListFilterForm(formdata=request.args)
     valid = form.validate()
     state = form.state.data if valid else None
-    after = request.args.get("after", type=int)
+    after = request.args.get("after", type=bounded_int)
     stmt = managed_challenges(current_user)
     if state:
         stmt = stmt.where(Challenge.state == state)

@@ -1,6 +1,8 @@
 """Markdown renders without raw HTML; uploads are allow-listed, size-limited and checked by content."""
 import io
+import tracemalloc
 import zipfile
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
@@ -75,3 +77,77 @@ def test_stored_file_gets_a_random_name_and_is_served_under_its_original_name(ap
         assert response.get_data() == GOOD["plan.pdf"]
     assert "attachment" in response.headers["Content-Disposition"]
     assert "filename*=UTF-8''Hankesuunnitelma%20%C3%A4.pdf" in response.headers["Content-Disposition"]
+
+
+# --- archives and files that must not stay behind ------------------------------------------
+
+def _bomb(member: str, megabytes: int) -> bytes:
+    """A small ZIP whose `member` unpacks to `megabytes` of zeros (written in chunks, never held whole)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("content.xml", b"<o/>")
+        with archive.open(member, "w", force_zip64=True) as entry:
+            for _ in range(megabytes):
+                entry.write(bytes(1024 * 1024))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, member", [("notes.odt", "mimetype"), ("offer.docx", "word/document.xml")])
+def test_zip_bomb_is_refused_without_unpacking_it(app, name, member):
+    data = _bomb(member, 20)  # 20 MB from about 20 KB: a thousand to one
+    assert len(data) < 100 * 1024
+    bomb = upload(name, data)
+    tracemalloc.start()
+    with force_locale("en"), pytest.raises(UploadRefused, match="unpack"):
+        check_upload(bomb)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024
+
+
+def test_odf_check_reads_only_the_start_of_the_mimetype_entry(app):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # stored: no ratio to refuse it by
+        archive.writestr("mimetype", b"application/vnd.oasis.opendocument.text" + b" " * (8 * 1024 * 1024))
+        archive.writestr("content.xml", b"<o/>")
+    odt = upload("notes.odt", buffer.getvalue())
+    tracemalloc.start()
+    check_upload(odt, max_bytes=16 * 1024 * 1024)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1024 * 1024
+
+
+def test_archive_with_too_many_entries_is_refused(app):
+    data = _zip({"word/document.xml": b"<w/>", **{f"x/{n}": b"" for n in range(10_001)}})
+    with force_locale("en"), pytest.raises(UploadRefused, match="unpack"):
+        check_upload(upload("offer.docx", data))
+
+
+def test_file_name_with_control_characters_is_refused(app):
+    with force_locale("en"), pytest.raises(UploadRefused, match="control characters"):
+        check_upload(upload("plan\x00.pdf", GOOD["plan.pdf"]))
+
+
+def test_stored_file_is_removed_when_its_transaction_rolls_back(app, db):
+    directory = Path(app.config["UPLOAD_DIR"])
+    stored = store_upload(upload("plan.pdf", GOOD["plan.pdf"]))
+    assert (directory / stored.stored_name).is_file()
+    db.session.rollback()
+    assert not (directory / stored.stored_name).exists()
+
+
+def test_stored_file_stays_when_its_transaction_commits(app, db):
+    directory = Path(app.config["UPLOAD_DIR"])
+    stored = store_upload(upload("plan.pdf", GOOD["plan.pdf"]))
+    db.session.commit()
+    db.session.remove()
+    assert (directory / stored.stored_name).is_file()
+
+
+def test_stored_file_is_removed_when_the_request_ends_without_a_commit(app, db):
+    directory = Path(app.config["UPLOAD_DIR"])
+    with app.app_context():  # a request's own session, closed at its end as Flask-SQLAlchemy does
+        stored = store_upload(upload("plan.pdf", GOOD["plan.pdf"]))
+        db.session.remove()
+    assert not (directory / stored.stored_name).exists()

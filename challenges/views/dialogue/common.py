@@ -5,7 +5,6 @@ from typing import Any
 
 from flask import abort, request
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
@@ -15,6 +14,8 @@ from challenges.permissions import can_view
 from challenges.services import dialogue as service
 from challenges.services.dialogue import DialogueError
 from core.extensions import db
+from core.forms import Form
+from core.limits import bounded_int
 from core.views import safe_next
 
 STAFF_READERS = {"decision_maker", "city_admin", PLATFORM_ADMIN}
@@ -31,10 +32,10 @@ def _me():
 
 def _page_number() -> int:
     """The page asked for; anything unusable means the first page."""
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return max(1, request.args.get("page", 1, type=bounded_int) or 1)
 
 
-def _status(form: FlaskForm) -> int:
+def _status(form: Form) -> int:
     """400 for a submitted form shown again with errors, 200 for a first view."""
     return 400 if form.is_submitted() else 200
 
@@ -82,7 +83,7 @@ def _child(model: Any, challenge: Challenge, object_id: int) -> Any:
     return db.session.scalar(stmt) or abort(404)
 
 
-def _refused(exc: DialogueError, form: FlaskForm) -> None:
+def _refused(exc: DialogueError, form: Form) -> None:
     """Undo the attempt and show the service's reason next to its field (or above the form)."""
     db.session.rollback()
     if exc.field and exc.field in form:

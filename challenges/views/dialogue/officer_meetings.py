@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from flask_wtf import FlaskForm
 
 from challenges import bp
 from challenges.forms.dialogue import (
@@ -16,6 +15,7 @@ from challenges.services import dialogue as service
 from challenges.services.dialogue import DialogueError
 from challenges.views.dialogue.common import MANAGE, _child, _me, _refused, _staff, _status
 from core.extensions import db
+from core.forms import Form
 from core.models import utcnow
 
 # --- officer pages: one-to-one meetings -------------------------------------------------------
@@ -46,7 +46,7 @@ def dialogue_slot_delete(challenge_id: int, slot_id: int):
     """Withdraw a meeting time nobody has booked."""
     challenge, _can_edit = _staff(challenge_id)
     slot = _child(MeetingSlot, challenge, slot_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     try:
         service.delete_slot(slot, _me())

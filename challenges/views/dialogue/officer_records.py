@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from flask_wtf import FlaskForm
 
 from challenges import bp
 from challenges.forms.dialogue import (
@@ -17,6 +16,7 @@ from challenges.services import dialogue as service
 from challenges.services.dialogue import DialogueError
 from challenges.views.dialogue.common import MANAGE, _child, _me, _refused, _staff, _status
 from core.extensions import db
+from core.forms import Form
 
 # --- officer pages: request for information ---------------------------------------------------
 
@@ -66,7 +66,7 @@ def dialogue_rfi_question_delete(challenge_id: int, question_id: int):
     """Remove an RFI question nobody has answered."""
     challenge, _can_edit = _staff(challenge_id)
     question = _child(RfiQuestion, challenge, question_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     try:
         service.delete_rfi_question(question, challenge, _me())

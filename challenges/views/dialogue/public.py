@@ -29,6 +29,7 @@ from challenges.views.dialogue.common import (
     _viewable,
 )
 from core.extensions import db
+from core.limits import bounded_int
 
 # --- public pages and company actions ---------------------------------------------------------
 
@@ -183,7 +184,7 @@ def dialogue_ask(challenge_id: int):
 def dialogue_rfi(challenge_id: int):
     """A company answers the request for information; only the city's staff read the answers."""
     challenge, companies = _for_company(challenge_id)
-    chosen = request.values.get("organisation_id", type=int)
+    chosen = request.values.get("organisation_id", type=bounded_int)
     organisation = next((c for c in companies if c.id == chosen), companies[0])
     questions = service.rfi_questions(challenge)
     saved = service.company_rfi_responses(challenge, organisation)
