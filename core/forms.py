@@ -143,12 +143,24 @@ class FieldList(wtforms.FieldList):
                     yield int(number)
 
 
+class NextField(HiddenField):
+    """Where to go after the form. A return address that is not a plain one is dropped, never refused:
+    the user did not type it, could not correct it, and `safe_next` then sends them to the default page."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Keep the value only when it holds no control characters."""
+        value = valuelist[0] if valuelist and isinstance(valuelist[0], str) else ""
+        if has_control_characters(value):
+            value = ""
+        self.raw_data, self.data = [value], value
+
+
 class LanguageForm(Form):
     """The language switcher shown on every page."""
 
     lang = RadioField(_l("Language"), choices=list(LANGUAGE_NAMES.items()),
                       validators=[DataRequired(message=_l("Choose a language."))])
-    next = HiddenField()
+    next = NextField()
 
 
 class AccessibilityFeedbackForm(Form):

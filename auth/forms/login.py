@@ -1,9 +1,9 @@
 """The login form."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
-from core.forms import Form
+from core.forms import Form, NextField
 
 
 class LoginForm(Form):
@@ -15,4 +15,4 @@ class LoginForm(Form):
     password = PasswordField(_l("Password"), validators=[
         DataRequired(message=_l("Enter your password.")), Length(max=1000)])
     remember = BooleanField(_l("Keep me logged in on this device"))
-    next = HiddenField()
+    next = NextField()
