@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any, Callable
 
 from flask import Flask, current_app
+from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -119,7 +120,11 @@ def _run_ready(session: Session, transaction) -> None:
     if transaction.parent is not None:
         return
     for func, args in session.info.pop(READY_KEY, []):
-        enqueue(func, *args)
+        try:
+            enqueue(func, *args)
+        except RedisError:  # the change is committed: the user must not see an error for it
+            log.exception("job %s could not be queued; emails wait in the outbox for `flask scheduler`",
+                          getattr(func, "__name__", func))
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -18,6 +18,7 @@ from redis import Redis
 from sqlalchemy import select, update
 
 from core import jobs
+from core.feedback import AccessibilityFeedback
 from core.mail import OutboxMessage, deliver_messages, queue_email, render_email, requeue_unsent, unsent_ids
 from core.models import utcnow
 
@@ -257,3 +258,14 @@ def test_job_queued_inside_a_savepoint_waits_for_the_outer_commit(db, make_user)
     db.session.rollback()
     db.session.commit()
     assert ran == []
+
+
+def test_redis_down_after_commit_keeps_the_change_and_the_email_for_the_scheduler(app, db, client):
+    app.config.update(REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0")
+    app.extensions.pop("kokeilu_redis", None)
+    response = client.post("/accessibility/feedback", data={"description": "The menu cannot be reached."})
+    assert response.status_code == 302  # the report is saved; the user is not shown an error
+    assert db.session.scalar(select(AccessibilityFeedback.description)) == "The menu cannot be reached."
+    waiting = db.session.scalars(select(OutboxMessage)).all()
+    assert waiting and all(m.sent_at is None for m in waiting)
+    app.extensions.pop("kokeilu_redis", None)
