@@ -45,7 +45,7 @@ def generate_challenges(count: int, creator_id: int) -> int:
     from datetime import timedelta
 
     from challenges.models import Challenge, Criterion, PilotSite
-    from challenges.services.challenges import ensure_themes
+    from challenges.services.themes import ensure_themes
 
     cities = list(ensure_cities().values())
     themes = ensure_themes()

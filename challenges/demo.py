@@ -21,7 +21,10 @@ from auth.models import Organisation, User
 from challenges.models import Challenge, ChallengeState, DialogueEvent, MeetingSlot
 from challenges.services import challenges as editor
 from challenges.services import dialogue
+from challenges.services.criteria import replace_criteria
 from challenges.services.following import follow_challenge, save_subscriptions
+from challenges.services.sites import save_sites
+from challenges.services.themes import ensure_themes
 from challenges.workflow import DIRECT, WITH_DIALOGUE
 from core import audit
 from core.extensions import db
@@ -416,8 +419,8 @@ def _write(spec: DemoChallenge, city: Organisation, officer: User, themes: dict[
         return challenge
     editor.update_budget(challenge, officer, spec.budget)
     editor.update_schedule(challenge, officer, spec.live)
-    editor.save_sites(challenge, officer, spec.sites)
-    editor.replace_criteria(challenge, officer, CRITERIA)
+    save_sites(challenge, officer, spec.sites)
+    replace_criteria(challenge, officer, CRITERIA)
     return challenge
 
 
@@ -540,7 +543,7 @@ def _follow_and_subscribe(companies: list[tuple[User, Organisation]], cities: di
 def load() -> int:
     """Add the demo challenges that are missing (after auth.demo.load()); returns how many were added."""
     cities = ensure_cities()
-    themes = {t.slug: t.id for t in editor.ensure_themes()}
+    themes = {t.slug: t.id for t in ensure_themes()}
     companies = _companies()
     added = 0
     for spec in CHALLENGES:

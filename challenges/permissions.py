@@ -73,11 +73,6 @@ def can_edit_criteria(user: Any, challenge: Challenge) -> bool:
     return can_edit(user, challenge) and not challenge.criteria_locked
 
 
-def can_act_for_company(user: Any) -> bool:
-    """A verified member of a company may follow, register, ask and book."""
-    return bool(company_ids(user))
-
-
 def public_challenges() -> Select:
     """Published challenges of every city, for the public catalogue."""
     return select(Challenge).where(Challenge.state.in_(PUBLIC_STATES), Challenge.published_at.is_not(None))

@@ -20,6 +20,8 @@ from wtforms.widgets import HiddenInput
 from challenges.models import (COMPENSATION_LABELS, PILOT_KIND_LABELS, SITE_KIND_LABELS, STATE_LABELS,
                                Challenge, PilotKind)
 from challenges.services import challenges as services
+from challenges.services.criteria import MAX_CRITERIA, SCALE_POINTS, criteria_items, template_criteria
+from challenges.services.sites import MAX_SITES, SITE_FIELDS, too_many_sites
 from challenges.workflow import DIRECT, WITH_DIALOGUE
 from core.forms import FieldList, Form, RowForm
 from core.i18n import LANGUAGE_LABELS, helsinki_to_utc, to_helsinki
@@ -132,14 +134,14 @@ class SitesForm(VersionedForm):
     """Every pilot site of the challenge, plus a row for a new one while there is room."""
 
     # One row more than the limit: a new site beyond it is refused with a message, not dropped or a 500.
-    sites = FieldList(FormField(SiteRowForm), min_entries=1, max_entries=services.MAX_SITES + 1)
+    sites = FieldList(FormField(SiteRowForm), min_entries=1, max_entries=MAX_SITES + 1)
 
     @staticmethod
     def initial(challenge: Challenge) -> dict[str, Any]:
         """The existing sites and one empty row (none when the challenge has as many sites as it may)."""
-        rows = [{"id": s.id, **{f: getattr(s, f) for f in services.SITE_FIELDS}}
-                for s in challenge.sites][:services.MAX_SITES + 1]
-        return {"sites": rows + [{}] if len(rows) < services.MAX_SITES else rows}
+        rows = [{"id": s.id, **{f: getattr(s, f) for f in SITE_FIELDS}}
+                for s in challenge.sites][:MAX_SITES + 1]
+        return {"sites": rows + [{}] if len(rows) < MAX_SITES else rows}
 
     def rows(self) -> list[SiteRowForm]:
         """The rows that mean something (blank new rows dropped)."""
@@ -149,15 +151,15 @@ class SitesForm(VersionedForm):
         """The rows' own checks, and no more sites than a challenge may have."""
         ok = super().validate(extra_validators)
         kept = [row for row in self.rows() if not row.remove.data]
-        if len(kept) > services.MAX_SITES:
-            kept[-1].name.errors = [*kept[-1].name.errors, services.too_many_sites()]
+        if len(kept) > MAX_SITES:
+            kept[-1].name.errors = [*kept[-1].name.errors, too_many_sites()]
             ok = False
         return ok
 
     def values(self) -> list[dict[str, Any]]:
         """The site rows for the service."""
         return [{"id": r.id.data, "remove": r.remove.data,
-                 **{f: getattr(r, f).data for f in services.SITE_FIELDS}} for r in self.rows()]
+                 **{f: getattr(r, f).data for f in SITE_FIELDS}} for r in self.rows()]
 
     def field_for(self, key: Any):
         """Row errors ("sites", index, field) land on that row's field."""
@@ -229,7 +231,7 @@ class ScheduleForm(VersionedForm):
         return data
 
 
-SCALE_LABELS = [_l("What a score of %(n)d means", n=n) for n in range(services.SCALE_POINTS)]
+SCALE_LABELS = [_l("What a score of %(n)d means", n=n) for n in range(SCALE_POINTS)]
 
 
 class CriterionRowForm(RowForm):
@@ -252,7 +254,7 @@ class CriterionRowForm(RowForm):
 
     def scale_fields(self) -> list:
         """The six anchored descriptions, 0 to 5."""
-        return [getattr(self, f"scale_{n}") for n in range(services.SCALE_POINTS)]
+        return [getattr(self, f"scale_{n}") for n in range(SCALE_POINTS)]
 
     def is_blank(self) -> bool:
         """A row where nothing was typed."""
@@ -277,17 +279,17 @@ class CriterionRowForm(RowForm):
 class CriteriaForm(VersionedForm):
     """The evaluation criteria, with room for two more."""
 
-    criteria = FieldList(FormField(CriterionRowForm), min_entries=1, max_entries=services.MAX_CRITERIA)
+    criteria = FieldList(FormField(CriterionRowForm), min_entries=1, max_entries=MAX_CRITERIA)
 
     @staticmethod
     def initial(challenge: Challenge) -> dict[str, Any]:
         """The challenge's criteria, or its city's template when it has none, plus empty rows."""
-        items = services.criteria_items(challenge) or services.template_criteria(challenge.city)
+        items = criteria_items(challenge) or template_criteria(challenge.city)
         rows = [{"name": i["name"], "description": i["description"], "weight": i["weight"],
                  "min_score": i.get("min_score"),
-                 **{f"scale_{n}": s for n, s in enumerate((i.get("scale") or [])[:services.SCALE_POINTS])}}
+                 **{f"scale_{n}": s for n, s in enumerate((i.get("scale") or [])[:SCALE_POINTS])}}
                 for i in items]
-        spare = max(0, min(2, services.MAX_CRITERIA - len(rows)))
+        spare = max(0, min(2, MAX_CRITERIA - len(rows)))
         return {"criteria": rows + [{}] * spare}
 
     def rows(self) -> list[CriterionRowForm]:

@@ -1,10 +1,11 @@
-"""A city's challenges as its officers write them: creation, edits by section, attachments, state changes.
+"""A city's challenge record as its officers write it: creation, texts, budget, schedule, terms, state changes.
 
 Every function takes domain objects and the acting user, checks its business
 rules, flushes and never commits. Edits compare what changed, keep the search
 document current, write a `challenge_updated` audit row, and once the
 challenge is public tell its followers. `transition_challenge` is the only code
-that changes a challenge's state.
+that changes a challenge's state. Themes, sites, criteria and attachments have
+modules of their own and share the refusals and helpers defined here.
 """
 from __future__ import annotations
 
@@ -16,27 +17,19 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
 
 from auth.models import Organisation, Role, User
 from auth.permissions import organisation_ids
-from challenges.models import (Attachment, Challenge, ChallengeState, Compensation, CriteriaTemplate,
-                               Criterion, PilotKind, PilotSite, SiteKind, Theme)
+from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, Theme
 from challenges.notifications import lifecycle
 from challenges.workflow import VARIANTS, workflow_of
 from core import audit
 from core.extensions import db
-from core.files import UploadRefused, delete_stored, store_upload
 from core.i18n import to_helsinki
-from core.jobs import enqueue_after_commit
-from core.limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, has_control_characters
+from core.limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT
 from core.models import lock_row, utcnow
 
-MAX_CRITERIA = 12
-MAX_SITES = 30
 MAX_PILOTS = 1000
-SCALE_POINTS = 6  # anchored descriptions for the scores 0 to 5
 
 ErrorKey = str | tuple[str, int, str]
 
@@ -65,15 +58,6 @@ class CriteriaLocked(ChallengeRefused):
 
 
 # --- vocabulary ----------------------------------------------------------------------------
-
-THEMES = (
-    ("learning", "Oppiminen", "Lärande", "Learning"),
-    ("circular-economy", "Kiertotalous", "Cirkulär ekonomi", "Circular economy"),
-    ("mobility", "Liikkuminen", "Mobilitet", "Mobility"),
-    ("health-and-wellbeing", "Terveys ja hyvinvointi", "Hälsa och välbefinnande", "Health and wellbeing"),
-    ("employment", "Työllisyys", "Sysselsättning", "Employment"),
-    ("climate", "Ilmasto", "Klimat", "Climate"),
-)
 
 # What each changed field is called in the timeline and in the followers' email;
 # fields that share a label share one object, so the label is listed once.
@@ -107,7 +91,6 @@ BUDGET_FIELDS = ("pilot_kind", "max_per_pilot", "total_budget", "pilot_count", "
 SCHEDULE_FIELDS = ("dialogue_starts_at", "dialogue_ends_at", "questions_close_at", "proposals_close_at",
                    "selection_on", "pilot_starts_on", "pilot_ends_on")
 TERMS_FIELDS = ("ipr_terms", "reporting_duties", "personal_data_allowed")
-SITE_FIELDS = ("name", "kind", "address", "host_name", "host_email")
 
 # The schedule in order; True where the later date must be strictly after the earlier one.
 SCHEDULE_ORDER = (("dialogue_starts_at", True), ("dialogue_ends_at", False), ("questions_close_at", True),
@@ -129,46 +112,15 @@ SCHEDULE_NAMES = {
     "selection_on": _l("the selection date"), "pilot_starts_on": _l("the start of the pilots"),
 }
 
-_SCALE = (_l("Not addressed at all"), _l("Weak: major gaps"), _l("Fair: some gaps"), _l("Good"),
-          _l("Very good"), _l("Excellent: clearly better than expected"))
-DEFAULT_CRITERIA = (
-    (_l("Fit to the challenge"),
-     _l("How well the solution meets the need and the end users' situation."), 40),
-    (_l("Feasibility of the pilot plan"),
-     _l("Whether the plan, schedule and resources make the pilot doable."), 25),
-    (_l("Team and competence"),
-     _l("The team's experience and capacity to run the pilot."), 20),
-    (_l("Impact and potential to scale"),
-     _l("Expected benefits and the chance of wider use after the pilot."), 15),
-)
 DEFAULT_IPR_TERMS = _l("Intellectual property rights stay with the company unless stated otherwise. "
                        "The city may use the pilot's results and reports freely.")
 DEFAULT_REPORTING = _l("The company reports on the pilot halfway through and at the end, and takes part "
                        "in the evaluation of the trial.")
 
 
-# --- themes --------------------------------------------------------------------------------
-
-def ensure_themes(session: Session | None = None) -> list[Theme]:
-    """Create the six shared themes that are missing (idempotent); a data migration passes its session."""
-    session = session or db.session
-    existing = {t.slug: t for t in session.scalars(select(Theme))}
-    for slug, fi, sv, en in THEMES:
-        if slug not in existing:
-            existing[slug] = Theme(slug=slug, name_fi=fi, name_sv=sv, name_en=en)
-            session.add(existing[slug])
-    session.flush()
-    return [existing[slug] for slug, *_names in THEMES]
-
-
-def all_themes() -> list[Theme]:
-    """Every theme, by slug."""
-    return list(db.session.scalars(select(Theme).order_by(Theme.slug)))
-
-
 # --- helpers -------------------------------------------------------------------------------
 
-def _clean(value: Any) -> Any:
+def clean(value: Any) -> Any:
     """Strings without surrounding space; an empty string is no value."""
     if isinstance(value, str):
         value = value.strip()
@@ -200,7 +152,7 @@ def build_search_document(challenge: Challenge) -> str:
     return " ".join(p.strip() for p in parts if p and p.strip()).lower()
 
 
-def _assign(obj: Any, values: dict[str, Any], names: tuple[str, ...]) -> list[str]:
+def assign(obj: Any, values: dict[str, Any], names: tuple[str, ...]) -> list[str]:
     """Set the named values that differ on obj; returns the names that changed."""
     changed = []
     for name in names:
@@ -246,18 +198,18 @@ def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: s
         raise ChallengeRefused(_("Choose whether the challenge has a market dialogue."), field="variant")
     if pilot_kind not in {k.value for k in PilotKind}:
         raise ChallengeRefused(_("Choose the kind of pilot."), field="pilot_kind")
-    if not _clean(title_fi) or not _clean(summary_fi):
+    if not clean(title_fi) or not clean(summary_fi):
         raise ChallengeRefused(_("Write the title and summary in Finnish."), field="title_fi")
     if language not in ("fi", "sv", "en"):
         raise ChallengeRefused(_("Choose Finnish, Swedish or English."), field="language")
     with force_locale(language):
         ipr, reporting = str(DEFAULT_IPR_TERMS), str(DEFAULT_REPORTING)
     challenge = Challenge(city=city, created_by_id=user.id, workflow=variant, pilot_kind=pilot_kind,
-                          language=language, title_fi=_clean(title_fi), summary_fi=_clean(summary_fi),
+                          language=language, title_fi=clean(title_fi), summary_fi=clean(summary_fi),
                           ipr_terms=ipr, reporting_duties=reporting, personal_data_allowed=False,
                           offers_compensation=pilot_kind == PilotKind.PAID.value,
                           state=ChallengeState.DRAFT.value,
-                          **{k: _clean(v) for k, v in texts.items() if k in TEXT_FIELDS})
+                          **{k: clean(v) for k, v in texts.items() if k in TEXT_FIELDS})
     challenge.search_document = build_search_document(challenge)
     db.session.add(challenge)
     db.session.flush()
@@ -272,7 +224,7 @@ def update_texts(challenge: Challenge, user: User, values: dict[str, Any], *,
                  theme_ids: list[int] | None = None, seen_version: Any = None) -> list[str]:
     """Titles and summaries (Finnish and the authoritative language required), problem, end users, themes."""
     check_version(challenge, seen_version)
-    values = {k: _clean(v) for k, v in values.items() if k in TEXT_FIELDS}
+    values = {k: clean(v) for k, v in values.items() if k in TEXT_FIELDS}
     language = values.get("language") or challenge.language
     if language not in ("fi", "sv", "en"):
         raise ChallengeRefused(_("Choose Finnish, Swedish or English."), field="language")
@@ -284,7 +236,7 @@ def update_texts(challenge: Challenge, user: User, values: dict[str, Any], *,
                 errors[f"{name}_{lang}"] = message
     if errors:
         raise ChallengeRefused(next(iter(errors.values())), errors=errors)
-    changed = _assign(challenge, values, TEXT_FIELDS)
+    changed = assign(challenge, values, TEXT_FIELDS)
     if theme_ids is not None:
         themes = list(db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids)).order_by(Theme.slug)))
         if {t.id for t in themes} != {t.id for t in challenge.themes}:
@@ -298,7 +250,7 @@ def update_budget(challenge: Challenge, user: User, values: dict[str, Any], *,
                   seen_version: Any = None) -> list[str]:
     """The kind of pilot, money (euros, VAT 0) and what the city offers; co-development has no payment."""
     check_version(challenge, seen_version)
-    values = {k: _clean(v) for k, v in values.items() if k in BUDGET_FIELDS}
+    values = {k: clean(v) for k, v in values.items() if k in BUDGET_FIELDS}
     kind = values.get("pilot_kind") or challenge.pilot_kind
     errors: dict[Any, Any] = {}
     if kind not in {k.value for k in PilotKind}:
@@ -324,7 +276,7 @@ def update_budget(challenge: Challenge, user: User, values: dict[str, Any], *,
         errors["total_budget"] = _("The total budget cannot be less than the maximum per pilot.")
     if errors:
         raise ChallengeRefused(next(iter(errors.values())), errors=errors)
-    changed = _assign(challenge, values, BUDGET_FIELDS)
+    changed = assign(challenge, values, BUDGET_FIELDS)
     record_change(challenge, user, changed)
     return changed
 
@@ -390,7 +342,7 @@ def update_schedule(challenge: Challenge, user: User, values: dict[str, Any], *,
     errors = _dates_out_of_window(values) or schedule_errors(values)
     if errors:
         raise ChallengeRefused(next(iter(errors.values())), errors=errors)
-    changed = _assign(challenge, values, SCHEDULE_FIELDS)
+    changed = assign(challenge, values, SCHEDULE_FIELDS)
     record_change(challenge, user, changed)
     return changed
 
@@ -399,198 +351,11 @@ def update_terms(challenge: Challenge, user: User, values: dict[str, Any], *,
                  seen_version: Any = None) -> list[str]:
     """The contract terms summary: rights, reporting duties, whether pupils' personal data is allowed."""
     check_version(challenge, seen_version)
-    values = {k: _clean(v) for k, v in values.items() if k in TERMS_FIELDS}
+    values = {k: clean(v) for k, v in values.items() if k in TERMS_FIELDS}
     values["personal_data_allowed"] = bool(values.get("personal_data_allowed"))
-    changed = _assign(challenge, values, TERMS_FIELDS)
+    changed = assign(challenge, values, TERMS_FIELDS)
     record_change(challenge, user, changed)
     return changed
-
-
-# --- pilot sites ---------------------------------------------------------------------------
-
-def _site_errors(index: int, row: dict[str, Any]) -> dict[Any, Any]:
-    """Messages for one site row, keyed ("sites", index, field)."""
-    errors: dict[Any, Any] = {}
-    if not row.get("name"):
-        errors[("sites", index, "name")] = _("Name the site.")
-    if row.get("kind") not in {k.value for k in SiteKind}:
-        errors[("sites", index, "kind")] = _("Choose the kind of site.")
-    return errors
-
-
-def too_many_sites() -> str:
-    """The message when a challenge would get more sites than MAX_SITES."""
-    return _("A challenge can have at most %(n)d pilot sites. Remove one before adding another.", n=MAX_SITES)
-
-
-def add_site(challenge: Challenge, user: User, **fields: Any) -> PilotSite:
-    """Add one pilot site."""
-    row = {k: _clean(fields.get(k)) for k in SITE_FIELDS}
-    errors = _site_errors(0, row)
-    if len(challenge.sites) >= MAX_SITES:
-        errors[("sites", 0, "name")] = too_many_sites()
-    if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
-    site = PilotSite(**row)
-    challenge.sites.append(site)
-    record_change(challenge, user, ["sites"])
-    return site
-
-
-def save_sites(challenge: Challenge, user: User, rows: list[dict[str, Any]], *,
-               seen_version: Any = None) -> list[str]:
-    """Add, edit and remove pilot sites in one go; a row has `id` (None for a new site) and `remove`."""
-    check_version(challenge, seen_version)
-    by_id = {s.id: s for s in challenge.sites}
-    errors: dict[Any, Any] = {}
-    for index, row in enumerate(rows):
-        if row.get("id") is not None and row["id"] not in by_id:
-            errors[("sites", index, "name")] = _("This site is no longer part of the challenge.")
-        elif not row.get("remove"):
-            errors.update(_site_errors(index, {k: _clean(row.get(k)) for k in SITE_FIELDS}))
-    removed = {row["id"] for row in rows if row.get("remove") and row.get("id") in by_id}
-    new = [index for index, row in enumerate(rows) if row.get("id") is None and not row.get("remove")]
-    if new and len(by_id) - len(removed) + len(new) > MAX_SITES:
-        errors[("sites", new[-1], "name")] = too_many_sites()
-    if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
-    changed = False
-    for row in rows:
-        values = {k: _clean(row.get(k)) for k in SITE_FIELDS}
-        site = by_id.get(row.get("id"))
-        if row.get("remove"):
-            if site is not None:
-                challenge.sites.remove(site)
-                changed = True
-        elif site is None:
-            challenge.sites.append(PilotSite(**values))
-            changed = True
-        else:
-            changed = bool(_assign(site, values, SITE_FIELDS)) or changed
-    fields = ["sites"] if changed else []
-    record_change(challenge, user, fields)
-    return fields
-
-
-# --- evaluation criteria -------------------------------------------------------------------
-
-def template_criteria(city: Organisation) -> list[dict[str, Any]]:
-    """Criteria a new challenge starts from: the city's template, else the built-in default (sums to 100)."""
-    template = db.session.scalar(select(CriteriaTemplate).where(CriteriaTemplate.city_id == city.id))
-    if template is not None and template.items:
-        return [dict(item) for item in template.items]
-    return [{"name": str(name), "description": str(description), "weight": weight, "min_score": None,
-             "scale": [str(s) for s in _SCALE]} for name, description, weight in DEFAULT_CRITERIA]
-
-
-def _criterion_values(item: dict[str, Any]) -> dict[str, Any]:
-    """One criterion item cleaned: stripped texts and exactly six scale descriptions."""
-    scale = [(_clean(s) or "") for s in (item.get("scale") or [])][:SCALE_POINTS]
-    return {"name": _clean(item.get("name")), "description": _clean(item.get("description")),
-            "weight": item.get("weight"), "min_score": item.get("min_score"),
-            "scale": scale + [""] * (SCALE_POINTS - len(scale))}
-
-
-def criteria_errors(items: list[dict[str, Any]]) -> dict[Any, Any]:
-    """Messages for a criteria set: names, weights 1-100 summing to 100, minimum scores 0-5."""
-    if not items:
-        return {"criteria": _("Add at least one criterion.")}
-    if len(items) > MAX_CRITERIA:
-        return {"criteria": _("A challenge can have at most %(n)d criteria.", n=MAX_CRITERIA)}
-    errors: dict[Any, Any] = {}
-    for i, item in enumerate(items):
-        if not item["name"]:
-            errors[("criteria", i, "name")] = _("Name the criterion.")
-        if not isinstance(item["weight"], int) or not 1 <= item["weight"] <= 100:
-            errors[("criteria", i, "weight")] = _("The weight must be a whole number from 1 to 100.")
-        minimum = item["min_score"]
-        if minimum is not None and not (isinstance(minimum, int) and 0 <= minimum <= 5):
-            errors[("criteria", i, "min_score")] = _("The minimum score must be from 0 to 5.")
-    if not errors:
-        total = sum(item["weight"] for item in items)
-        if total != 100:
-            errors[("criteria", 0, "weight")] = _(
-                "The weights add up to %(total)d; together they must add up to exactly 100.", total=total)
-    return errors
-
-
-def replace_criteria(challenge: Challenge, user: User, items: list[dict[str, Any]], *,
-                     seen_version: Any = None) -> list[str]:
-    """Set the evaluation criteria; refused once the call has opened or when the weights do not sum to 100."""
-    if challenge.criteria_locked:
-        raise CriteriaLocked(_("The call is open: its criteria and weights can no longer change."),
-                             field="criteria")
-    check_version(challenge, seen_version)
-    items = [_criterion_values(item) for item in items]
-    errors = criteria_errors(items)
-    if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
-    before = [_criterion_values(_criterion_dict(c)) for c in challenge.criteria]
-    if before == items:
-        return []
-    # Rows are reused in order and new ones go after the last position, so the
-    # (challenge, position) constraint never clashes within the flush.
-    existing = list(challenge.criteria)
-    next_position = max((c.position for c in existing), default=-1) + 1
-    for index, item in enumerate(items):
-        if index < len(existing):
-            _assign(existing[index], item, ("name", "description", "weight", "min_score", "scale"))
-        else:
-            challenge.criteria.append(Criterion(position=next_position, **item))
-            next_position += 1
-    for criterion in existing[len(items):]:
-        challenge.criteria.remove(criterion)
-    record_change(challenge, user, ["criteria"])
-    return ["criteria"]
-
-
-def _criterion_dict(criterion: Criterion) -> dict[str, Any]:
-    """A stored criterion as an item."""
-    return {"name": criterion.name, "description": criterion.description, "weight": criterion.weight,
-            "min_score": criterion.min_score, "scale": list(criterion.scale or [])}
-
-
-def criteria_items(challenge: Challenge) -> list[dict[str, Any]]:
-    """The challenge's criteria as items (for forms), in order."""
-    return [_criterion_values(_criterion_dict(c)) for c in challenge.criteria]
-
-
-# --- attachments ---------------------------------------------------------------------------
-
-def attachments_of(challenge: Challenge) -> list[Attachment]:
-    """The challenge's attachments, oldest first, in one query."""
-    return list(db.session.scalars(select(Attachment).where(Attachment.challenge_id == challenge.id)
-                                   .order_by(Attachment.id)))
-
-
-def add_attachment(challenge: Challenge, user: User, upload: FileStorage, title: str) -> Attachment:
-    """Check and store a file under a random name and attach it to the challenge."""
-    # Check everything that could refuse the row before the file is written.
-    if not _clean(title):
-        raise ChallengeRefused(_("Give the attachment a title."), field="title")
-    if len(_clean(title)) > 200 or has_control_characters(title):
-        raise ChallengeRefused(_("Write the title on one line, in at most 200 characters."), field="title")
-    try:
-        stored = store_upload(upload)
-    except UploadRefused as exc:
-        raise ChallengeRefused(exc.args[0], field="file") from exc
-    attachment = Attachment(challenge_id=challenge.id, title=_clean(title), stored_name=stored.stored_name,
-                            original_name=stored.original_name, content_type=stored.content_type,
-                            size=stored.size, sha256=stored.sha256, uploaded_by_id=user.id)
-    db.session.add(attachment)
-    db.session.flush()
-    record_change(challenge, user, ["attachments"], attachment=attachment.title, change="added")
-    return attachment
-
-
-def delete_attachment(attachment: Attachment, user: User) -> None:
-    """Remove an attachment; its file is deleted once the removal is committed."""
-    challenge = db.session.get(Challenge, attachment.challenge_id)
-    title, stored_name = attachment.title, attachment.stored_name
-    db.session.delete(attachment)
-    db.session.flush()
-    enqueue_after_commit(delete_stored, stored_name)
-    record_change(challenge, user, ["attachments"], attachment=title, change="removed")
 
 
 # --- lifecycle -----------------------------------------------------------------------------

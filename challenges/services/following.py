@@ -104,11 +104,6 @@ def subscriber_ids(challenge: Challenge) -> Select:
                                                   Subscription.theme_id.in_(theme_ids)))
 
 
-def subscribers_for(challenge: Challenge) -> list[User]:
-    """Active users subscribed to the challenge's city or any of its themes, each once, in one query."""
-    return active_users(subscriber_ids(challenge))
-
-
 def subscription_choices(user: User) -> tuple[set[int], set[int]]:
     """The ids of the cities and of the themes the user is subscribed to."""
     rows = db.session.execute(select(Subscription.city_id, Subscription.theme_id).where(

@@ -26,6 +26,10 @@ from challenges.models import PILOT_KIND_LABELS, STATE_LABELS, Attachment, Chall
 from challenges.permissions import (can_create_challenge, can_edit, can_edit_criteria, can_manage_list, can_view,
                                     is_city_staff, managed_challenges)
 from challenges.services import challenges as services
+from challenges.services.attachments import add_attachment, attachments_of, delete_attachment
+from challenges.services.criteria import replace_criteria
+from challenges.services.sites import save_sites
+from challenges.services.themes import all_themes
 from challenges.workflow import missing_for_publication, workflow_of
 from core import audit
 from core.extensions import db
@@ -54,7 +58,7 @@ def _save_texts(challenge, user, form, seen_version):
 
 SECTIONS = {
     "texts": Section(TextsForm, _save_texts, _l("Texts and themes")),
-    "sites": Section(SitesForm, lambda c, u, f, v: services.save_sites(c, u, f.values(), seen_version=v),
+    "sites": Section(SitesForm, lambda c, u, f, v: save_sites(c, u, f.values(), seen_version=v),
                      _l("Pilot sites")),
     "budget": Section(BudgetForm, lambda c, u, f, v: services.update_budget(c, u, f.values(), seen_version=v),
                       _l("Budget and what the city offers")),
@@ -62,7 +66,7 @@ SECTIONS = {
                         lambda c, u, f, v: services.update_schedule(c, u, f.values(), seen_version=v),
                         _l("Schedule")),
     "criteria": Section(CriteriaForm,
-                        lambda c, u, f, v: services.replace_criteria(c, u, f.values(), seen_version=v),
+                        lambda c, u, f, v: replace_criteria(c, u, f.values(), seen_version=v),
                         _l("Evaluation criteria")),
     "terms": Section(TermsForm, lambda c, u, f, v: services.update_terms(c, u, f.values(), seen_version=v),
                      _l("Contract terms")),
@@ -174,7 +178,7 @@ def _render_detail(challenge: Challenge, status: int = 200, error: Any = None,
     return render_template(
         "challenges/manage_detail.html", challenge=challenge, options=options, error=error,
         action_forms=_action_forms(challenge, options, submitted), missing=missing_for_publication(challenge),
-        attachments=services.attachments_of(challenge), timeline=audit.timeline(challenge),
+        attachments=attachments_of(challenge), timeline=audit.timeline(challenge),
         field_labels=services.FIELD_LABELS, sections=SECTIONS, state_labels=STATE_NAMES,
         can_edit=can_edit(current_user, challenge), variant_label=VARIANT_LABELS.get(challenge.workflow),
         pilot_kind_label=PILOT_KIND_LABELS[PilotKind(challenge.pilot_kind)]), status
@@ -215,7 +219,7 @@ def _render_section(challenge: Challenge, name: str, form: VersionedForm, status
                     error: Any = None, locked: bool = False):
     """An edit page of one section."""
     if name == "texts":
-        form.themes.choices = [(t.id, t.name) for t in services.all_themes()]
+        form.themes.choices = [(t.id, t.name) for t in all_themes()]
     return render_template(f"challenges/manage_{name}.html", challenge=challenge, form=form, section=name,
                            sections=SECTIONS, title=SECTIONS[name].title, error=error, locked=locked), status
 
@@ -254,7 +258,7 @@ def manage_edit(challenge_id: int, section: str):
 def _render_attachments(challenge: Challenge, form: AttachmentForm, status: int = 200):
     """The attachments page: the list and the upload form."""
     return render_template("challenges/manage_attachments.html", challenge=challenge, form=form,
-                           attachments=services.attachments_of(challenge), action_form=ActionForm(),
+                           attachments=attachments_of(challenge), action_form=ActionForm(),
                            sections=SECTIONS, section="attachments"), status
 
 
@@ -268,7 +272,7 @@ def manage_attachments(challenge_id: int):
         return _render_attachments(challenge, form)
     if form.validate_on_submit():
         try:
-            attachment = services.add_attachment(challenge, current_user, form.file.data, form.title.data)
+            attachment = add_attachment(challenge, current_user, form.file.data, form.title.data)
         except services.ChallengeRefused as exc:
             db.session.rollback()
             challenge = db.session.get(Challenge, challenge_id)
@@ -291,7 +295,7 @@ def manage_attachment_delete(challenge_id: int, attachment_id: int):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.delete_attachment(attachment, current_user)
+    delete_attachment(attachment, current_user)
     db.session.commit()
     flash(_("The attachment was removed."), "success")
     return redirect(url_for("challenges.manage_attachments", challenge_id=challenge.id))

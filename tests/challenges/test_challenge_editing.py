@@ -13,6 +13,8 @@ from sqlalchemy import event, func, select
 from auth.models import OrgKind, Role
 from challenges.models import Challenge, CriteriaTemplate, Follow, Theme
 from challenges.services import challenges as services
+from challenges.services.criteria import replace_criteria, template_criteria
+from challenges.services.themes import ensure_themes
 from challenges.workflow import DIRECT, WITH_DIALOGUE
 from core.audit import AuditEntry
 from core.extensions import db
@@ -138,7 +140,7 @@ def _texts(challenge, **overrides):
 
 
 def test_texts_are_saved_and_searchable(client, cast, login):
-    themes = services.ensure_themes()
+    themes = ensure_themes()
     challenge = make_challenge(cast["city"], cast["officer"])
     login(cast["officer"])
     response = client.post(f"/manage/challenges/{challenge.id}/edit/texts", data=_texts(
@@ -167,8 +169,8 @@ def test_authoritative_language_needs_its_title_and_summary(client, cast, login)
 
 
 def test_ensure_themes_is_idempotent_and_named_in_three_languages(db):
-    first = services.ensure_themes()
-    again = services.ensure_themes()
+    first = ensure_themes()
+    again = ensure_themes()
     assert [t.id for t in first] == [t.id for t in again]
     assert db.session.scalar(select(func.count()).select_from(Theme)) == 6
     assert {t.slug for t in first} == {"learning", "circular-economy", "mobility", "health-and-wellbeing",
@@ -385,7 +387,7 @@ def test_new_criteria_start_from_the_citys_template(client, cast, login):
     login(cast["officer"])
     html = _html(client.get(f"/manage/challenges/{challenge.id}/edit/criteria"))
     assert "Kaupungin oma" in html and "Fit to the challenge" not in html
-    assert services.template_criteria(cast["city"])[0]["weight"] == 70
+    assert template_criteria(cast["city"])[0]["weight"] == 70
 
 
 def test_criteria_are_locked_once_the_call_opens(client, cast, login):
@@ -393,7 +395,7 @@ def test_criteria_are_locked_once_the_call_opens(client, cast, login):
     services.transition_challenge(challenge, "open_call", cast["officer"], seen_state="approved")
     db.session.commit()
     with pytest.raises(services.CriteriaLocked):
-        services.replace_criteria(challenge, cast["officer"], [{"name": "Uusi", "weight": 100}])
+        replace_criteria(challenge, cast["officer"], [{"name": "Uusi", "weight": 100}])
     db.session.rollback()
     login(cast["officer"])
     html = _html(client.get(f"/manage/challenges/{challenge.id}/edit/criteria"))

@@ -15,6 +15,8 @@ from werkzeug.datastructures import FileStorage
 from auth.models import Role
 from challenges.models import Attachment, Challenge, PilotSite
 from challenges.services import challenges as services
+from challenges.services.attachments import add_attachment
+from challenges.services.sites import MAX_SITES, save_sites
 from core.extensions import db
 from core.models import utcnow
 from tests.factories import World, build_world
@@ -60,33 +62,34 @@ def _site_rows(challenge: Challenge, extra: int = 0) -> dict[str, object]:
 
 def test_sites_editor_works_at_the_limit_and_refuses_one_site_more(client, world, officer):
     challenge = world.draft
-    challenge.sites = [PilotSite(name=f"Koulu {n}", kind="school") for n in range(services.MAX_SITES - 1)]
+    challenge.sites = [PilotSite(name=f"Koulu {n}", kind="school") for n in range(MAX_SITES - 1)]
     db.session.commit()
     url = f"/manage/challenges/{challenge.id}/edit/sites"
     assert client.post(url, data=_site_rows(challenge, extra=1)).status_code == 302
     challenge = _fresh(challenge)
-    assert len(challenge.sites) == services.MAX_SITES
+    assert len(challenge.sites) == MAX_SITES
     page = client.get(url)
     assert page.status_code == 200  # it was a 500 once the 30th site was saved
-    assert f'name="sites-{services.MAX_SITES}-name"' not in page.get_data(as_text=True)  # no row for more
+    assert f'name="sites-{MAX_SITES}-name"' not in page.get_data(as_text=True)  # no row for more
     response = client.post(url, data=_site_rows(challenge, extra=1))
     assert response.status_code == 400
     assert "at most 30 pilot sites" in _error_next_to(response.get_data(as_text=True),
-                                                      f"sites-{services.MAX_SITES}-name")
-    assert len(_fresh(challenge).sites) == services.MAX_SITES
+                                                      f"sites-{MAX_SITES}-name")
+    assert len(_fresh(challenge).sites) == MAX_SITES
 
 
 def test_service_refuses_more_sites_than_the_limit(world, officer):
     challenge = world.draft
     rows = [{"id": None, "remove": False, "name": f"Koulu {n}", "kind": "school"}
-            for n in range(services.MAX_SITES + 1)]
+            for n in range(MAX_SITES + 1)]
     with pytest.raises(services.ChallengeRefused) as refused:
-        services.save_sites(challenge, officer, rows)
-    assert list(refused.value.errors) == [("sites", services.MAX_SITES, "name")]
+        save_sites(challenge, officer, rows)
+    assert list(refused.value.errors) == [("sites", MAX_SITES, "name")]
     db.session.rollback()
-    services.save_sites(challenge, officer, rows[:-1])
-    with pytest.raises(services.ChallengeRefused):
-        services.add_site(challenge, officer, name="Yksi liikaa", kind="school")
+    save_sites(challenge, officer, rows[:-1])
+    with pytest.raises(services.ChallengeRefused) as refused:  # a full challenge takes no new row
+        save_sites(challenge, officer, [{"id": None, "remove": False, "name": "Yksi liikaa", "kind": "school"}])
+    assert list(refused.value.errors) == [("sites", 0, "name")]
 
 
 # --- budget and schedule -------------------------------------------------------------------
@@ -148,7 +151,7 @@ def test_attachment_service_checks_the_title_before_writing_the_file(app, world,
     before = _files(app)
     upload = io.BytesIO(b"%PDF-1.7 plan")
     with pytest.raises(services.ChallengeRefused):
-        services.add_attachment(world.draft, officer, FileStorage(upload, filename="plan.pdf"), "Plan\x00")
+        add_attachment(world.draft, officer, FileStorage(upload, filename="plan.pdf"), "Plan\x00")
     assert _files(app) == before
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from auth.models import OrgKind, Role
 from challenges.models import (Challenge, ChallengeState, Criterion, DialogueEvent, EventRegistration, Follow,
                                MeetingSlot, PilotSite, Question, Subscription)
-from challenges.services.challenges import create_challenge, ensure_themes, transition_challenge
+from challenges.services.challenges import create_challenge, transition_challenge
+from challenges.services.themes import ensure_themes
 from challenges.workflow import DIRECT, WITH_DIALOGUE, direct, with_dialogue, workflow_of
 from core.audit import AuditEntry
 from core.extensions import db

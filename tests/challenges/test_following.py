@@ -8,7 +8,7 @@ from sqlalchemy import event, func, select
 
 from auth.models import OrgKind
 from challenges.models import ChallengeState, Follow, Subscription
-from challenges.services.following import followers_of, subscribers_for
+from challenges.services.following import active_users, followers_of, subscriber_ids
 from core.audit import AuditEntry
 from core.extensions import db
 from tests.challenges.test_catalogue import add_challenge, english, world  # noqa: F401  (fixtures)
@@ -133,7 +133,7 @@ def _count_queries(fn):
     return result, len(statements)
 
 
-def test_subscribers_for_returns_each_active_subscriber_once_in_one_query(world, make_user):
+def test_subscriber_ids_give_each_active_subscriber_once_in_one_query(world, make_user):
     h = world["helsinki"]
     challenge = add_challenge(h, world["officer"], themes=[world["learning"], world["climate"]])
     everything = make_user()  # city and both themes: still once
@@ -150,7 +150,7 @@ def test_subscribers_for_returns_each_active_subscriber_once_in_one_query(world,
     db.session.commit()
     db.session.expire_all()
     assert challenge.city_id  # the caller has the challenge loaded; only the users are to be queried
-    users, queries = _count_queries(lambda: subscribers_for(challenge))
+    users, queries = _count_queries(lambda: active_users(subscriber_ids(challenge)))
     assert [u.id for u in users] == sorted([everything.id, by_theme.id])
     assert queries == 1
 

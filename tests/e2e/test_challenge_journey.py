@@ -22,7 +22,7 @@ from auth.demo import ensure_cities
 from auth.models import Organisation, OrgKind, Role
 from auth.services.accounts import add_membership, create_user
 from challenges.models import Challenge, ChallengeState
-from challenges.services.challenges import ensure_themes
+from challenges.services.themes import ensure_themes
 from core.extensions import db
 from tests.conftest import PASSWORD
 from tests.live import AxeCheckedPage
