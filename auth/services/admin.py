@@ -15,19 +15,11 @@ from auth.services.accounts import add_membership
 from core import audit
 from core.audit import AuditEntry
 from core.extensions import db
+from core.refusals import Refused
 
 PAGE_SIZE = 25
 ORGANISATION_FIELDS = ("slug", "name", "name_sv", "name_en", "business_id", "is_sme", "is_active")
 T = TypeVar("T")
-
-
-class AdminRefused(Exception):
-    """An administrative action was refused; `message` is safe to show, `field` names the form field."""
-
-    def __init__(self, message: Any, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 @dataclass
@@ -110,7 +102,7 @@ def organisations_named_in(entries: list[AuditEntry]) -> dict[int, Organisation]
 def deactivate_user(target: User, actor: User) -> User:
     """Stop an account from logging in; its open sessions end at once."""
     if target.id == actor.id:
-        raise AdminRefused(_("You cannot deactivate your own account."))
+        raise Refused(_("You cannot deactivate your own account."))
     if target.active:
         target.active = False
         target.session_version += 1
@@ -131,15 +123,15 @@ def _check_role_change(target: User, actor: User) -> None:
     if can_change_roles(actor, target):
         return
     if target.id == actor.id:
-        raise AdminRefused(_("You cannot change your own roles: another administrator does it for you."))
-    raise AdminRefused(_("You may not change the roles of this person."))
+        raise Refused(_("You cannot change your own roles: another administrator does it for you."))
+    raise Refused(_("You may not change the roles of this person."))
 
 
 def grant_role(target: User, organisation: Organisation, role: str, actor: User) -> Membership:
     """Give a person a role that the organisation's kind hands out (audited by add_membership)."""
     _check_role_change(target, actor)
     if role not in {r.value for r in ROLES_BY_KIND[OrgKind(organisation.kind)]}:
-        raise AdminRefused(_("%(kind)s organisations do not have this role.", kind=organisation.kind_label),
+        raise Refused(_("%(kind)s organisations do not have this role.", kind=organisation.kind_label),
                            field="role")
     return add_membership(target, organisation, role, actor)
 
@@ -186,7 +178,7 @@ def _apply(organisation: Organisation, fields: dict[str, Any]) -> list[str]:
     _check_unique(organisation, "business_id", values["business_id"],
                   _("Another organisation already has this business ID."))
     if organisation.kind == OrgKind.COMPANY.value and not values["business_id"]:
-        raise AdminRefused(_("A company needs a business ID."), field="business_id")
+        raise Refused(_("A company needs a business ID."), field="business_id")
     changed = sorted(key for key, value in values.items() if getattr(organisation, key) != value)
     for key in changed:
         setattr(organisation, key, values[key])
@@ -201,4 +193,4 @@ def _check_unique(organisation: Organisation, column: str, value: Any, message: 
     if organisation.id is not None:
         stmt = stmt.where(Organisation.id != organisation.id)
     if db.session.scalar(stmt) is not None:
-        raise AdminRefused(message, field=column)
+        raise Refused(message, field=column)

@@ -7,12 +7,13 @@ from sqlalchemy import select
 from auth.models import Invitation, Membership, Organisation, User
 from auth.permissions import can_accept_invitation
 from auth.services.accounts import add_membership, create_user, find_user_by_email, normalise_email
-from auth.services.registration import TERMS_VERSION, FieldError
+from auth.services.registration import TERMS_VERSION
 from auth.tokens import INVITATION_LIFETIME, external_url, new_token
 from core import audit
 from core.extensions import db
 from core.mail import queue_email
 from core.models import utcnow
+from core.refusals import Refused
 
 
 def open_invitations(organisation: Organisation) -> list[Invitation]:
@@ -27,14 +28,14 @@ def open_invitations(organisation: Organisation) -> list[Invitation]:
 def _check_invitation(organisation: Organisation, email: str, role: str, actor: User) -> None:
     """Refuse an invitation to oneself, or one that would change nothing or duplicate an open one."""
     if normalise_email(actor.email) == email:
-        raise FieldError("email", _l("You cannot invite yourself: another administrator gives you new roles."))
+        raise Refused(_l("You cannot invite yourself: another administrator gives you new roles."), "email")
     user = find_user_by_email(email)
     if user is not None and db.session.scalar(select(Membership.id).filter_by(
             user_id=user.id, organisation_id=organisation.id, role=role)) is not None:
-        raise FieldError("email", _l("This person already has that role in the organisation."))
+        raise Refused(_l("This person already has that role in the organisation."), "email")
     if any(i.email == email and i.role == role for i in open_invitations(organisation)):
-        raise FieldError("email", _l("An invitation to this address for this role is already open. "
-                                     "Revoke it first if you want to send a new one."))
+        raise Refused(_l("An invitation to this address for this role is already open. "
+                         "Revoke it first if you want to send a new one."), "email")
 
 
 def invite(organisation: Organisation, email: str, name: str | None, role: str, locale: str,
@@ -83,7 +84,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
 def accept_invitation_as_new_user(invitation: Invitation, name: str, password: str) -> User:
     """Create a verified account for the invited address (the link proved it) and give the role."""
     if find_user_by_email(invitation.email) is not None:
-        raise FieldError("name", _l("An account with this email address already exists. Log in to accept."))
+        raise Refused(_l("An account with this email address already exists. Log in to accept."), "name")
     user = create_user(invitation.email, name, password, locale=invitation.locale, verified=True,
                        terms_version=TERMS_VERSION)
     audit.record("user_registered", user, user, data={"invitation_id": invitation.id,

@@ -19,19 +19,11 @@ from core.extensions import db
 from core.jobs import enqueue_after_commit
 from core.mail import queue_email
 from core.models import utcnow
+from core.refusals import Refused
 
 TERMS_VERSION = "2026-01"
 NEW_COMPANY = "new"
 JOIN_COMPANY = "join"
-
-
-class FieldError(Exception):
-    """A rule a form cannot check alone was broken; the message belongs next to `field`."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 @dataclass
@@ -55,22 +47,20 @@ def _company_by_business_id(business_id: str) -> Organisation | None:
 
 
 def _check_company(reg: Registration) -> Organisation | None:
-    """Raise FieldError for a business ID that cannot be used as asked; the company to join when joining.
+    """Refuse a business ID that cannot be used as asked; the company to join when joining.
 
     Checked the same way whether or not the address has an account, so that the
     answer tells nothing about the address (business IDs are public anyway).
     """
     taken = db.session.scalar(select(Organisation).where(Organisation.business_id == reg.business_id))
     if reg.company_action == NEW_COMPANY and taken is not None:
-        raise FieldError("business_id", _l(
-            "A company with this business ID is already registered. "
-            "Choose “Join a company already registered” to ask its owners to let you in."))
+        raise Refused(_l("A company with this business ID is already registered. Choose “Join a company "
+                         "already registered” to ask its owners to let you in."), "business_id")
     if reg.company_action == JOIN_COMPANY:
         company = _company_by_business_id(reg.business_id)
         if company is None:
-            raise FieldError("business_id", _l(
-                "No company with this business ID is registered. "
-                "Check the number, or choose “Register a new company”."))
+            raise Refused(_l("No company with this business ID is registered. "
+                             "Check the number, or choose “Register a new company”."), "business_id")
         return company
     return None
 

@@ -23,6 +23,7 @@ from auth.permissions import (
 from auth.services import admin as services
 from core.extensions import db
 from core.limits import bounded_int
+from core.refusals import Refused, put_on_form
 
 
 def _visible_user_or_404(user_id: int):
@@ -95,7 +96,7 @@ def admin_deactivate_user(user_id: int):
         abort(400)
     try:
         services.deactivate_user(user, current_user)
-    except services.AdminRefused as exc:
+    except Refused as exc:
         flash(exc.message, "error")
     else:
         db.session.commit()
@@ -129,8 +130,8 @@ def admin_add_membership(user_id: int):
         ensure(can_grant_roles_in(current_user, organisation))
         try:
             services.grant_role(user, organisation, form.role.data, current_user)
-        except services.AdminRefused as exc:
-            (getattr(form, exc.field).errors if exc.field else form.form_errors).append(exc.message)
+        except Refused as exc:
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The role was added."), "success")
@@ -151,7 +152,7 @@ def admin_remove_membership(user_id: int, membership_id: int):
         abort(400)
     try:
         services.remove_membership(membership, current_user)
-    except services.AdminRefused as exc:
+    except Refused as exc:
         flash(exc.message, "error")
     else:
         db.session.commit()
@@ -178,8 +179,8 @@ def admin_new_organisation():
     if form.validate_on_submit():
         try:
             organisation = services.create_organisation(form.kind.data, form.data, current_user)
-        except services.AdminRefused as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+        except Refused as exc:
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("%(name)s was added.", name=organisation.name), "success")
@@ -197,8 +198,8 @@ def admin_edit_organisation(org_id: int):
     if form.validate_on_submit():
         try:
             services.update_organisation(organisation, form.data, current_user)
-        except services.AdminRefused as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+        except Refused as exc:
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("%(name)s was saved.", name=organisation.name), "success")

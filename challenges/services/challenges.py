@@ -5,7 +5,7 @@ rules, flushes and never commits. Edits compare what changed, keep the search
 document current, write a `challenge_updated` audit row, and once the
 challenge is public tell its followers. `transition_challenge` is the only code
 that changes a challenge's state. Themes, sites, criteria and attachments have
-modules of their own and share the refusals and helpers defined here.
+modules of their own and share the helpers defined here.
 """
 from __future__ import annotations
 
@@ -28,33 +28,9 @@ from core.extensions import db
 from core.i18n import to_helsinki
 from core.limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT
 from core.models import lock_row, utcnow
+from core.refusals import Refused, Stale
 
 MAX_PILOTS = 1000
-
-ErrorKey = str | tuple[str, int, str]
-
-
-class ChallengeRefused(Exception):
-    """An edit was refused; `errors` maps a form field (or row field) to a message safe to show."""
-
-    status_code = 400
-
-    def __init__(self, message: Any, field: ErrorKey | None = None, errors: dict[Any, Any] | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.errors = errors if errors is not None else {field: message}
-
-
-class StaleChallenge(ChallengeRefused):
-    """The form was loaded from an older version of the challenge."""
-
-    status_code = 409
-
-
-class CriteriaLocked(ChallengeRefused):
-    """Criteria cannot change once the call has opened."""
-
-    status_code = 409
 
 
 # --- vocabulary ----------------------------------------------------------------------------
@@ -139,7 +115,7 @@ def check_version(challenge: Challenge, seen_version: Any) -> None:
         return
     lock_row(challenge)
     if str(seen_version) != str(challenge.state_version):
-        raise StaleChallenge(_("Someone changed this challenge after you opened the form. What you typed "
+        raise Stale(_("Someone changed this challenge after you opened the form. What you typed "
                                "is kept below: check the current challenge and save again to replace it."))
 
 
@@ -193,15 +169,15 @@ def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: s
                      summary_fi: str, *, language: str = "fi", **texts: Any) -> Challenge:
     """A new draft challenge of a city, with the default contract terms in its language."""
     if city.id not in organisation_ids(user, [Role.OFFICER]):
-        raise ChallengeRefused(_("Only the city's officers can create its challenges."), field="city_id")
+        raise Refused(_("Only the city's officers can create its challenges."), field="city_id")
     if variant not in VARIANTS:
-        raise ChallengeRefused(_("Choose whether the challenge has a market dialogue."), field="variant")
+        raise Refused(_("Choose whether the challenge has a market dialogue."), field="variant")
     if pilot_kind not in {k.value for k in PilotKind}:
-        raise ChallengeRefused(_("Choose the kind of pilot."), field="pilot_kind")
+        raise Refused(_("Choose the kind of pilot."), field="pilot_kind")
     if not clean(title_fi) or not clean(summary_fi):
-        raise ChallengeRefused(_("Write the title and summary in Finnish."), field="title_fi")
+        raise Refused(_("Write the title and summary in Finnish."), field="title_fi")
     if language not in ("fi", "sv", "en"):
-        raise ChallengeRefused(_("Choose Finnish, Swedish or English."), field="language")
+        raise Refused(_("Choose Finnish, Swedish or English."), field="language")
     with force_locale(language):
         ipr, reporting = str(DEFAULT_IPR_TERMS), str(DEFAULT_REPORTING)
     challenge = Challenge(city=city, created_by_id=user.id, workflow=variant, pilot_kind=pilot_kind,
@@ -227,7 +203,7 @@ def update_texts(challenge: Challenge, user: User, values: dict[str, Any], *,
     values = {k: clean(v) for k, v in values.items() if k in TEXT_FIELDS}
     language = values.get("language") or challenge.language
     if language not in ("fi", "sv", "en"):
-        raise ChallengeRefused(_("Choose Finnish, Swedish or English."), field="language")
+        raise Refused(_("Choose Finnish, Swedish or English."), field="language")
     errors = {}
     for lang in dict.fromkeys(("fi", language)):
         for name, message in (("title", _("Write the title in this language.")),
@@ -235,7 +211,7 @@ def update_texts(challenge: Challenge, user: User, values: dict[str, Any], *,
             if not values.get(f"{name}_{lang}", getattr(challenge, f"{name}_{lang}")):
                 errors[f"{name}_{lang}"] = message
     if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
+        raise Refused.with_errors(errors)
     changed = assign(challenge, values, TEXT_FIELDS)
     if theme_ids is not None:
         themes = list(db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids)).order_by(Theme.slug)))
@@ -275,7 +251,7 @@ def update_budget(challenge: Challenge, user: User, values: dict[str, Any], *,
             and total < maximum:
         errors["total_budget"] = _("The total budget cannot be less than the maximum per pilot.")
     if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
+        raise Refused.with_errors(errors)
     changed = assign(challenge, values, BUDGET_FIELDS)
     record_change(challenge, user, changed)
     return changed
@@ -341,7 +317,7 @@ def update_schedule(challenge: Challenge, user: User, values: dict[str, Any], *,
         values["dialogue_starts_at"] = values["dialogue_ends_at"] = None
     errors = _dates_out_of_window(values) or schedule_errors(values)
     if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
+        raise Refused.with_errors(errors)
     changed = assign(challenge, values, SCHEDULE_FIELDS)
     record_change(challenge, user, changed)
     return changed

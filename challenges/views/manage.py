@@ -35,7 +35,8 @@ from core import audit
 from core.extensions import db
 from core.files import send_stored
 from core.limits import bounded_int
-from core.workflow import CommentRequired, TransitionError
+from core.refusals import Refused, Stale, put_on_form
+from core.workflow import TransitionError
 
 PAGE_SIZE = 25
 STATE_NAMES = {state.value: label for state, label in STATE_LABELS.items()}
@@ -89,21 +90,6 @@ def _editable_challenge(challenge_id: int) -> Challenge:
     return challenge
 
 
-def _apply_errors(form: Any, exc: services.ChallengeRefused) -> list[Any]:
-    """Put the service's messages next to their fields; returns the ones without a field."""
-    loose = []
-    for key, message in exc.errors.items():
-        if hasattr(form, "field_for"):
-            target = form.field_for(key)
-        else:
-            target = getattr(form, key, None) if isinstance(key, str) else None
-        if target is None:
-            loose.append(message)
-        else:
-            target.errors = [*target.errors, message]
-    return loose
-
-
 # --- list and creation ---------------------------------------------------------------------
 
 @bp.get("/manage/challenges")
@@ -142,9 +128,9 @@ def manage_new():
         try:
             challenge = services.create_challenge(city, current_user, form.variant.data, form.pilot_kind.data,
                                                   form.title_fi.data, form.summary_fi.data)
-        except services.ChallengeRefused as exc:
+        except Refused as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The challenge was created as a draft. Fill in the sections below."), "success")
@@ -205,8 +191,7 @@ def manage_transition(challenge_id: int):
     except TransitionError as exc:
         db.session.rollback()
         challenge = db.session.get(Challenge, challenge_id)
-        if isinstance(exc, CommentRequired):
-            form.comment.errors = [exc.message]
+        put_on_form(form, exc)
         return _render_detail(challenge, exc.status_code, exc.message, submitted=form)
     db.session.commit()
     flash(_("Done. The challenge is now: %(state)s.", state=challenge.state_label), "success")
@@ -241,11 +226,11 @@ def manage_edit(challenge_id: int, section: str):
         return _render_section(challenge, section, form, 400)
     try:
         changed = spec.save(challenge, current_user, form, form.version.data)
-    except services.ChallengeRefused as exc:
+    except Refused as exc:
         db.session.rollback()
         challenge = db.session.get(Challenge, challenge_id)
-        loose = _apply_errors(form, exc)
-        if isinstance(exc, services.StaleChallenge):
+        loose = put_on_form(form, exc)
+        if isinstance(exc, Stale):
             form.version.data = str(challenge.state_version)  # saving again replaces the newer version
         return _render_section(challenge, section, form, exc.status_code, loose[0] if loose else None)
     db.session.commit()
@@ -273,10 +258,10 @@ def manage_attachments(challenge_id: int):
     if form.validate_on_submit():
         try:
             attachment = add_attachment(challenge, current_user, form.file.data, form.title.data)
-        except services.ChallengeRefused as exc:
+        except Refused as exc:
             db.session.rollback()
             challenge = db.session.get(Challenge, challenge_id)
-            _apply_errors(form, exc)
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The file %(name)s was attached.", name=attachment.original_name), "success")

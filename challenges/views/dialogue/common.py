@@ -12,7 +12,6 @@ from auth.permissions import PLATFORM_ADMIN, roles_for
 from challenges.models import Challenge
 from challenges.permissions import can_view
 from challenges.services import dialogue as service
-from challenges.services.dialogue import DialogueError
 from core.extensions import db
 from core.forms import Form
 from core.limits import bounded_int
@@ -81,15 +80,6 @@ def _child(model: Any, challenge: Challenge, object_id: int) -> Any:
     if hasattr(model, "challenge"):
         stmt = stmt.options(lazyload(model.challenge))
     return db.session.scalar(stmt) or abort(404)
-
-
-def _refused(exc: DialogueError, form: Form) -> None:
-    """Undo the attempt and show the service's reason next to its field (or above the form)."""
-    db.session.rollback()
-    if exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def _back(default: str) -> str:

@@ -13,9 +13,9 @@ from challenges.forms.dialogue import (
 )
 from challenges.models import Challenge, DialogueEvent
 from challenges.services import dialogue as service
-from challenges.services.dialogue import DialogueError
-from challenges.views.dialogue.common import MANAGE, _child, _me, _page_number, _refused, _staff, _status
+from challenges.views.dialogue.common import MANAGE, _child, _me, _page_number, _staff, _status
 from core.extensions import db
+from core.refusals import Refused, put_on_form
 
 # --- officer pages: overview and events -------------------------------------------------------
 
@@ -47,8 +47,9 @@ def dialogue_event_new(challenge_id: int):
     if form.validate_on_submit():
         try:
             event = service.create_event(challenge, form.fields(), _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The event was published on the challenge's page."), "success")
@@ -70,8 +71,9 @@ def dialogue_event_edit(challenge_id: int, event_id: int):
     if form.validate_on_submit():
         try:
             service.update_event(event, form.fields(), _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The event was updated."), "success")
@@ -102,8 +104,9 @@ def dialogue_event_record(challenge_id: int, event_id: int):
         try:
             service.record_event_outcome(event, form.material.data, form.minutes.data, form.publish.data,
                                          _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("Material and minutes were published.") if event.published_at else

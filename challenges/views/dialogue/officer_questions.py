@@ -14,9 +14,9 @@ from challenges.forms.dialogue import (
 )
 from challenges.models import Challenge, Question
 from challenges.services import dialogue as service
-from challenges.services.dialogue import DialogueError
-from challenges.views.dialogue.common import MANAGE, _child, _me, _page_number, _refused, _staff, _status
+from challenges.views.dialogue.common import MANAGE, _child, _me, _page_number, _staff, _status
 from core.extensions import db
+from core.refusals import Refused, put_on_form
 
 # --- officer pages: questions and answers -----------------------------------------------------
 
@@ -48,8 +48,9 @@ def dialogue_publish_answers(challenge_id: int):
         try:
             questions = service.publish_answers(
                 challenge, service.questions_by_id(challenge, form.question_ids.data), _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             if questions:
@@ -71,8 +72,9 @@ def dialogue_answer(challenge_id: int, question_id: int):
     if form.validate_on_submit():
         try:
             service.answer_question(question, form.answer.data, _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The answer was saved. Publish it to release it to everyone."), "success")
