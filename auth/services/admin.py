@@ -16,6 +16,7 @@ from core import audit
 from core.audit import AuditEntry
 from core.extensions import db
 from core.refusals import Refused
+from core.search import contains_text
 
 PAGE_SIZE = 25
 ORGANISATION_FIELDS = ("slug", "name", "name_sv", "name_en", "business_id", "is_sme", "is_active")
@@ -35,8 +36,7 @@ def _search(stmt: Select, q: str | None, *columns: Any) -> Select:
     q = (q or "").strip().lower()
     if not q:
         return stmt
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return stmt.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in columns)))
+    return stmt.where(or_(*(contains_text(func.lower(c), q) for c in columns)))
 
 
 def _keyset_page(stmt: Select, entity: Any, after: int | None, size: int, *options: Any) -> Page:

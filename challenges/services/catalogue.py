@@ -15,6 +15,7 @@ from challenges.models import Challenge, ChallengeState, Follow, Theme
 from challenges.permissions import public_challenges
 from core.extensions import db
 from core.models import utcnow
+from core.search import contains_text
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
@@ -88,12 +89,6 @@ def search_words(q: str | None) -> list[str]:
     return _WORD.findall((q or "").lower())[:20]
 
 
-def _like_pattern(word: str) -> str:
-    """A LIKE pattern matching word anywhere, with the LIKE wildcards escaped."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_challenges(stmt: Select, q: str | None) -> Select:
     """Challenges whose search document has every word of q (as a word prefix on PostgreSQL)."""
     words = search_words(q)
@@ -104,8 +99,7 @@ def search_challenges(stmt: Select, q: str | None) -> Select:
         # The configuration is a literal so that an expression index on the same to_tsvector can serve it.
         return stmt.where(func.to_tsvector(SIMPLE, Challenge.search_document)
                           .bool_op("@@")(func.to_tsquery(SIMPLE, query)))
-    return stmt.where(and_(*(Challenge.search_document.like(_like_pattern(word), escape="\\")
-                             for word in words)))
+    return stmt.where(and_(*(contains_text(Challenge.search_document, word) for word in words)))
 
 
 # --- filters and order -----------------------------------------------------------------------
