@@ -8,9 +8,10 @@ from auth.models import Invitation, Membership, Organisation, User
 from auth.permissions import can_accept_invitation
 from auth.services.accounts import add_membership, create_user, find_user_by_email, normalise_email
 from auth.services.registration import TERMS_VERSION
-from auth.tokens import INVITATION_LIFETIME, external_url, new_token
+from auth.tokens import INVITATION_LIFETIME, new_token
 from core import audit
 from core.extensions import db
+from core.links import absolute_url
 from core.mail import queue_email
 from core.models import utcnow
 from core.refusals import Refused
@@ -52,7 +53,7 @@ def invite(organisation: Organisation, email: str, name: str | None, role: str, 
     audit.record("invitation_sent", invitation, actor,
                  data={"organisation_id": organisation.id, "email": email, "role": role})
     queue_email("invitation", to=email, locale=locale, invitation=invitation,
-                organisation=organisation, link=external_url("auth.accept_invitation", token=raw), days=7)
+                organisation=organisation, link=absolute_url("auth.accept_invitation", token=raw), days=7)
     return invitation
 
 

@@ -12,11 +12,11 @@ from auth.models import (Membership, MembershipStatus, Organisation, OrgKind, Ro
                          UserToken)
 from auth.passwords import hash_password
 from auth.services.accounts import add_membership, create_user, find_user_by_email, normalise_email
-from auth.tokens import (RESET_PASSWORD_LIFETIME, VERIFY_EMAIL_LIFETIME, consume, external_url,
-                         issue_user_token)
+from auth.tokens import RESET_PASSWORD_LIFETIME, VERIFY_EMAIL_LIFETIME, consume, issue_user_token
 from core import audit
 from core.extensions import db
 from core.jobs import enqueue_after_commit
+from core.links import absolute_url
 from core.mail import queue_email
 from core.models import utcnow
 from core.refusals import Refused
@@ -105,7 +105,7 @@ def _request_to_join(user: User, company: Organisation) -> Membership:
     """A pending membership; every owner is asked to approve it by email."""
     membership = add_membership(user, company, Role.MEMBER.value, actor=user,
                                 status=MembershipStatus.PENDING.value)
-    link = external_url("auth.join_requests", org_id=company.id)
+    link = absolute_url("auth.join_requests", org_id=company.id)
     for owner in active_owners(company):
         queue_email("join_request", to=owner.email, locale=owner.locale, owner=owner,
                     requester=user, company=company, link=link)
@@ -116,15 +116,15 @@ def send_verification(user: User) -> None:
     """Email a fresh link that confirms the user's address (valid 48 hours)."""
     raw = issue_user_token(user, TokenPurpose.VERIFY_EMAIL, VERIFY_EMAIL_LIFETIME)
     queue_email("verify_email", to=user.email, locale=user.locale, user=user,
-                link=external_url("auth.verify_email", token=raw), hours=48)
+                link=absolute_url("auth.verify_email", token=raw), hours=48)
 
 
 def _tell_owner_of_registration_attempt(owner: User, password: str) -> None:
     """Someone registered with an address that has an account: its owner is told, nothing else happens."""
     if owner.is_active:
         queue_email("registration_attempt", to=owner.email, locale=owner.locale, user=owner,
-                    login_link=external_url("auth.login"),
-                    reset_link=external_url("auth.request_password_reset"))
+                    login_link=absolute_url("auth.login"),
+                    reset_link=absolute_url("auth.request_password_reset"))
     # Hashing is what creating an account costs most; paying it here too keeps the time uninformative.
     hash_password(password)
 
@@ -196,7 +196,7 @@ def request_password_reset(email: str) -> None:
     raw = issue_user_token(user, TokenPurpose.RESET_PASSWORD, RESET_PASSWORD_LIFETIME)
     audit.record("password_reset_requested", user, None)
     queue_email("password_reset", to=user.email, locale=user.locale, user=user,
-                link=external_url("auth.reset_password", token=raw))
+                link=absolute_url("auth.reset_password", token=raw))
 
 
 def reset_password(token: UserToken, password: str) -> User:
@@ -227,7 +227,7 @@ def approve_join_request(membership: Membership, actor: User) -> Membership:
                  data={"organisation_id": membership.organisation_id, "role": membership.role})
     user, company = membership.user, membership.organisation
     queue_email("join_request_approved", to=user.email, locale=user.locale, user=user, company=company,
-                link=external_url("auth.login"))
+                link=absolute_url("auth.login"))
     return membership
 
 

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from auth.permissions import is_platform_admin
-from auth.tokens import external_url
 from challenges import bp
 from challenges.forms.catalogue import ActionForm, CatalogueFilterForm, SubscriptionsForm
 from challenges.models import COMPENSATION_LABELS, PILOT_KIND_LABELS, Challenge
@@ -19,6 +18,7 @@ from challenges.services.catalogue import CatalogueQuery
 from challenges.services.dialogue import public_dialogue
 from core.extensions import db
 from core.limits import bounded_int
+from core.links import absolute_url
 from core.views import safe_next
 
 
@@ -95,7 +95,7 @@ def feed():
     entries = catalogue_services.newly_opened()
     updated = entries[0].opened_at if entries else datetime(2026, 1, 1, tzinfo=timezone.utc)
     body = render_template("challenges/feed.xml", entries=entries, updated=updated, rfc3339=_rfc3339,
-                           external_url=external_url)
+                           absolute_url=absolute_url)
     return current_app.response_class(body, mimetype="application/atom+xml")
 
 

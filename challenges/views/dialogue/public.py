@@ -14,7 +14,6 @@ from challenges.forms.dialogue import (
     rfi_response_form,
 )
 from challenges.models import Challenge, DialogueEvent, MeetingSlot
-from challenges.notifications.dialogue import external_link
 from challenges.permissions import is_city_staff
 from challenges.services import dialogue as service
 from challenges.views.dialogue.common import (
@@ -28,6 +27,7 @@ from challenges.views.dialogue.common import (
 )
 from core.extensions import db
 from core.limits import bounded_int
+from core.links import absolute_url
 from core.refusals import Refused, put_on_form
 
 # --- public pages and company actions ---------------------------------------------------------
@@ -67,7 +67,7 @@ def dialogue_event_calendar(challenge_id: int, event_id: int):
     """The event as a calendar file (.ics) for anyone who can see the challenge."""
     challenge = _viewable(challenge_id)
     event = _child(DialogueEvent, challenge, event_id)
-    link = external_link("challenges.dialogue_event", challenge_id=challenge.id, event_id=event.id)
+    link = absolute_url("challenges.dialogue_event", challenge_id=challenge.id, event_id=event.id)
     return Response(service.event_calendar(event, link), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="kokeilu-event-{event.id}.ics"'})
 
