@@ -25,10 +25,10 @@ from challenges.notifications import lifecycle
 from challenges.workflow import VARIANTS, workflow_of
 from core import audit
 from core.extensions import db
-from core.i18n import to_helsinki
+from core.i18n import FALLBACK_LANGUAGE, LANGUAGES, supported, to_helsinki, translations
 from core.limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT
 from core.models import lock_row, utcnow
-from core.refusals import Refused, Stale
+from core.refusals import Refused, Stale, refuse_if
 
 MAX_PILOTS = 1000
 
@@ -59,7 +59,7 @@ FIELD_LABELS = {
     "attachments": _l("attachments"),
 }
 
-TEXT_FIELDS = ("language", "title_fi", "title_sv", "title_en", "summary_fi", "summary_sv", "summary_en",
+TEXT_FIELDS = ("language", *(f"{name}_{lang}" for name in ("title", "summary") for lang in LANGUAGES),
                "problem", "end_users")
 BUDGET_FIELDS = ("pilot_kind", "max_per_pilot", "total_budget", "pilot_count", "compensation",
                  "offers_site_access", "offers_facilitation", "offers_data", "offers_compensation",
@@ -122,9 +122,8 @@ def check_version(challenge: Challenge, seen_version: Any) -> None:
 def build_search_document(challenge: Challenge) -> str:
     """The lower-case text the catalogue's search reads: titles, summaries, problem, end users, city."""
     city = challenge.city
-    parts = [challenge.title_fi, challenge.title_sv, challenge.title_en, challenge.summary_fi,
-             challenge.summary_sv, challenge.summary_en, challenge.problem, challenge.end_users,
-             city.name, city.name_sv, city.name_en]
+    parts = [*translations(challenge, "title"), *translations(challenge, "summary"), challenge.problem,
+             challenge.end_users, *translations(city, "name", finnish="name")]
     return " ".join(p.strip() for p in parts if p and p.strip()).lower()
 
 
@@ -166,7 +165,7 @@ def officer_cities(user: User) -> list[Organisation]:
 
 
 def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: str, title_fi: str,
-                     summary_fi: str, *, language: str = "fi", **texts: Any) -> Challenge:
+                     summary_fi: str, *, language: str = FALLBACK_LANGUAGE, **texts: Any) -> Challenge:
     """A new draft challenge of a city, with the default contract terms in its language."""
     if city.id not in organisation_ids(user, [Role.OFFICER]):
         raise Refused(_("Only the city's officers can create its challenges."), field="city_id")
@@ -176,8 +175,7 @@ def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: s
         raise Refused(_("Choose the kind of pilot."), field="pilot_kind")
     if not clean(title_fi) or not clean(summary_fi):
         raise Refused(_("Write the title and summary in Finnish."), field="title_fi")
-    if language not in ("fi", "sv", "en"):
-        raise Refused(_("Choose Finnish, Swedish or English."), field="language")
+    refuse_if(not supported(language), _("Choose Finnish, Swedish or English."), "language")
     with force_locale(language):
         ipr, reporting = str(DEFAULT_IPR_TERMS), str(DEFAULT_REPORTING)
     challenge = Challenge(city=city, created_by_id=user.id, workflow=variant, pilot_kind=pilot_kind,
@@ -202,10 +200,9 @@ def update_texts(challenge: Challenge, user: User, values: dict[str, Any], *,
     check_version(challenge, seen_version)
     values = {k: clean(v) for k, v in values.items() if k in TEXT_FIELDS}
     language = values.get("language") or challenge.language
-    if language not in ("fi", "sv", "en"):
-        raise Refused(_("Choose Finnish, Swedish or English."), field="language")
+    refuse_if(not supported(language), _("Choose Finnish, Swedish or English."), "language")
     errors = {}
-    for lang in dict.fromkeys(("fi", language)):
+    for lang in dict.fromkeys((FALLBACK_LANGUAGE, language)):
         for name, message in (("title", _("Write the title in this language.")),
                               ("summary", _("Write the summary in this language."))):
             if not values.get(f"{name}_{lang}", getattr(challenge, f"{name}_{lang}")):
