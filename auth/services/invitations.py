@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from auth.models import Invitation, Membership, Organisation, User
 from auth.permissions import can_accept_invitation
@@ -14,16 +14,24 @@ from core.extensions import db
 from core.links import absolute_url
 from core.mail import queue_email
 from core.models import utcnow
+from core.pagination import Page, keyset_page
 from core.refusals import Refused
 
+PAGE_SIZE = 50
 
-def open_invitations(organisation: Organisation) -> list[Invitation]:
-    """Invitations of an organisation not yet accepted, revoked or expired, newest first."""
-    return list(db.session.scalars(
-        select(Invitation)
-        .where(Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None),
-               Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow())
-        .order_by(Invitation.created_at.desc(), Invitation.id.desc())))
+
+def _open(organisation: Organisation) -> Select:
+    """Invitations of an organisation not yet accepted, revoked or expired."""
+    return select(Invitation).where(Invitation.organisation_id == organisation.id,
+                                    Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+                                    Invitation.expires_at > utcnow())
+
+
+def open_invitations(organisation: Organisation, after: int | None = None,
+                     size: int = PAGE_SIZE) -> Page[Invitation]:
+    """A page of the organisation's open invitations, newest first."""
+    return keyset_page(_open(organisation), (Invitation.created_at.desc(), Invitation.id.desc()), after, size,
+                       cursor=Invitation.id)
 
 
 def _check_invitation(organisation: Organisation, email: str, role: str, actor: User) -> None:
@@ -34,7 +42,8 @@ def _check_invitation(organisation: Organisation, email: str, role: str, actor: 
     if user is not None and db.session.scalar(select(Membership.id).filter_by(
             user_id=user.id, organisation_id=organisation.id, role=role)) is not None:
         raise Refused(_l("This person already has that role in the organisation."), "email")
-    if any(i.email == email and i.role == role for i in open_invitations(organisation)):
+    if db.session.scalar(select(_open(organisation).where(Invitation.email == email,
+                                                          Invitation.role == role).exists())):
         raise Refused(_l("An invitation to this address for this role is already open. "
                          "Revoke it first if you want to send a new one."), "email")
 

@@ -19,11 +19,13 @@ from core.jobs import enqueue_after_commit
 from core.links import absolute_url
 from core.mail import queue_email
 from core.models import utcnow
+from core.pagination import Page, keyset_page
 from core.refusals import Refused
 
 TERMS_VERSION = "2026-01"
 NEW_COMPANY = "new"
 JOIN_COMPANY = "join"
+REQUESTS_PAGE_SIZE = 50
 
 
 @dataclass
@@ -211,12 +213,12 @@ def reset_password(token: UserToken, password: str) -> User:
     return user
 
 
-def pending_requests(company: Organisation) -> list[Membership]:
-    """Requests to join a company, oldest first (users loaded in the same query)."""
-    return list(db.session.scalars(
-        select(Membership).where(Membership.organisation_id == company.id,
-                                 Membership.status == MembershipStatus.PENDING.value)
-        .order_by(Membership.created_at, Membership.id)))
+def pending_requests(company: Organisation, after: int | None = None,
+                     size: int = REQUESTS_PAGE_SIZE) -> Page[Membership]:
+    """A page of the requests to join a company, oldest first (users loaded in the same query)."""
+    stmt = select(Membership).where(Membership.organisation_id == company.id,
+                                    Membership.status == MembershipStatus.PENDING.value)
+    return keyset_page(stmt, (Membership.created_at, Membership.id), after, size, cursor=Membership.id)
 
 
 def approve_join_request(membership: Membership, actor: User) -> Membership:

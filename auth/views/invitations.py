@@ -17,6 +17,7 @@ from auth.tokens import TokenError, check_invitation_token
 from auth.views.registration import form_status, organisation_or_404, token_problem_page
 from core.extensions import db
 from core.i18n import current_language
+from core.pagination import after_arg
 from core.refusals import Refused, put_on_form
 
 
@@ -40,7 +41,7 @@ def invitations(org_id: int):
                   "success")
             return redirect(url_for("auth.invitations", org_id=organisation.id))
     return render_template("auth/invitations.html", organisation=organisation, form=form,
-                           invitations=service.open_invitations(organisation)), form_status(form)
+                           page=service.open_invitations(organisation, after_arg())), form_status(form)
 
 
 @bp.post("/organisations/<int:org_id>/invitations/<int:invitation_id>/revoke")

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import raiseload
 
 from auth.models import Organisation
 from auth.permissions import ensure, is_platform_admin, permission_required
@@ -24,7 +23,7 @@ from challenges.forms.challenge import (VARIANT_LABELS, ActionForm, AttachmentFo
                                         TextsForm, TransitionForm, VersionedForm)
 from challenges.models import PILOT_KIND_LABELS, STATE_LABELS, Attachment, Challenge, PilotKind
 from challenges.permissions import (can_create_challenge, can_edit, can_edit_criteria, can_manage_list, can_view,
-                                    is_city_staff, managed_challenges)
+                                    is_city_staff)
 from challenges.services import challenges as services
 from challenges.services.attachments import add_attachment, attachments_of, delete_attachment
 from challenges.services.criteria import replace_criteria
@@ -34,11 +33,10 @@ from challenges.workflow import missing_for_publication, workflow_of
 from core import audit
 from core.extensions import db
 from core.files import send_stored
-from core.limits import bounded_int
+from core.pagination import after_arg
 from core.refusals import Refused, Stale, put_on_form
 from core.workflow import TransitionError
 
-PAGE_SIZE = 25
 STATE_NAMES = {state.value: label for state, label in STATE_LABELS.items()}
 
 
@@ -99,20 +97,9 @@ def manage_list():
     form = ListFilterForm(formdata=request.args)
     valid = form.validate()
     state = form.state.data if valid else None
-    after = request.args.get("after", type=bounded_int)
-    stmt = managed_challenges(current_user)
-    if state:
-        stmt = stmt.where(Challenge.state == state)
-    if after is not None:
-        stmt = stmt.where(Challenge.id < after)
-    # The list shows none of these; raising keeps a later template change from querying per row.
-    stmt = stmt.options(raiseload(Challenge.sites), raiseload(Challenge.criteria),
-                        raiseload(Challenge.themes))
-    rows = list(db.session.scalars(stmt.order_by(Challenge.id.desc()).limit(PAGE_SIZE + 1)))
-    items, next_after = rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None)
-    return render_template("challenges/manage_list.html", form=form, items=items, state=state, after=after,
-                           next_after=next_after, can_create=can_create_challenge(current_user)), (
-        200 if valid else 400)
+    page = services.staff_challenges(current_user, state, after_arg())
+    return render_template("challenges/manage_list.html", form=form, page=page, state=state,
+                           can_create=can_create_challenge(current_user)), 200 if valid else 400
 
 
 @bp.route("/manage/challenges/new", methods=["GET", "POST"])

@@ -55,7 +55,6 @@ from challenges.services.dialogue.questions import (
 )
 from challenges.services.dialogue.reading import (
     EventStatus,
-    Page,
     PublicDialogue,
     acting_companies,
     company_questions,
@@ -91,7 +90,6 @@ __all__ = [
     "NOT_PUBLISHABLE",
     "ONE_BOOKING",
     "PAGE_SIZE",
-    "Page",
     "PublicDialogue",
     "QUESTION_STATES",
     "RECORD_STATES",

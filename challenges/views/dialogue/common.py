@@ -14,7 +14,6 @@ from challenges.permissions import can_view
 from challenges.services import dialogue as service
 from core.extensions import db
 from core.forms import Form
-from core.limits import bounded_int
 from core.views import safe_next
 
 STAFF_READERS = {"decision_maker", "city_admin", PLATFORM_ADMIN}
@@ -27,11 +26,6 @@ MANAGE = "/manage/challenges/<int:challenge_id>/dialogue"
 def _me():
     """The logged-in user as a model (services and the audit log need it, not the proxy)."""
     return current_user._get_current_object()
-
-
-def _page_number() -> int:
-    """The page asked for; anything unusable means the first page."""
-    return max(1, request.args.get("page", 1, type=bounded_int) or 1)
 
 
 def _status(form: Form) -> int:

@@ -13,8 +13,9 @@ from challenges.forms.dialogue import (
 )
 from challenges.models import Challenge, DialogueEvent
 from challenges.services import dialogue as service
-from challenges.views.dialogue.common import MANAGE, _child, _me, _page_number, _staff, _status
+from challenges.views.dialogue.common import MANAGE, _child, _me, _staff, _status
 from core.extensions import db
+from core.pagination import after_arg
 from core.refusals import Refused, put_on_form
 
 # --- officer pages: overview and events -------------------------------------------------------
@@ -88,7 +89,7 @@ def dialogue_event_registrations(challenge_id: int, event_id: int):
     """Who is registered and who waits, in order (city staff only)."""
     challenge, _can_edit = _staff(challenge_id)
     status = next(iter(service.event_statuses(challenge, event_id=event_id)), None) or abort(404)
-    page = service.event_registrations(status.event, _page_number())
+    page = service.event_registrations(status.event, after_arg())
     return render_template("challenges/dialogue_event_registrations.html", challenge=challenge, status=status,
                            page=page)
 

@@ -14,8 +14,9 @@ from challenges.forms.dialogue import (
 )
 from challenges.models import Challenge, Question
 from challenges.services import dialogue as service
-from challenges.views.dialogue.common import MANAGE, _child, _me, _page_number, _staff, _status
+from challenges.views.dialogue.common import MANAGE, _child, _me, _staff, _status
 from core.extensions import db
+from core.pagination import after_arg
 from core.refusals import Refused, put_on_form
 
 # --- officer pages: questions and answers -----------------------------------------------------
@@ -24,7 +25,7 @@ def _questions_page(challenge: Challenge, can_edit: bool, form: PublishAnswersFo
     """Every question of the challenge with its asker, and the publishing form."""
     return render_template(
         "challenges/dialogue_questions.html", challenge=challenge, can_edit=can_edit, form=form,
-        page=service.questions_for_staff(challenge, _page_number()),
+        page=service.questions_for_staff(challenge, after_arg()),
         publishable=set(service.publishable_question_ids(challenge)),
         deadline=service.answer_deadline(challenge), too_late=not service.answers_publishable(challenge),
         deadline_near=service.answer_deadline_near(challenge)), _status(form)
