@@ -4,13 +4,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.i18n import localized, sql_in_languages
 from core.models import sql_values, utcnow
 
 
@@ -97,9 +97,8 @@ class Organisation(db.Model):
 
     @property
     def display_name(self) -> str:
-        """The name in the reader's language, falling back to the official one."""
-        locale = str(get_locale() or "fi")
-        return {"sv": self.name_sv, "en": self.name_en}.get(locale) or self.name
+        """The name in the reader's language, falling back to the official (Finnish) one."""
+        return localized(self, "name", finnish="name").text
 
     @property
     def kind_label(self):
@@ -154,7 +153,7 @@ class User(UserMixin, db.Model):
     """A person with an account. Never deleted: erasure anonymises."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("locale IN ('fi', 'sv', 'en')", name="locale"),)
+    __table_args__ = (CheckConstraint(sql_in_languages("locale"), name="locale"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

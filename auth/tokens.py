@@ -12,7 +12,6 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import select, update
 
 from auth.models import Invitation, TokenPurpose, User, UserToken
@@ -100,12 +99,3 @@ def check_invitation_token(raw: str) -> Invitation:
         raise TokenError(TokenProblem.REVOKED)
     _check_times(invitation.expires_at, invitation.accepted_at)
     return invitation
-
-
-def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link for an email: BASE_URL followed by the route's path, also from a job (no request)."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return base + url_for(endpoint, **values)

@@ -84,7 +84,6 @@ def load_config() -> dict[str, Any]:
         "STRICT_TRANSPORT_SECURITY": "max-age=31536000; includeSubDomains" if env == "production" else None,
         "WTF_CSRF_TIME_LIMIT": None,
         # Languages and time.
-        "LANGUAGES": ("fi", "sv", "en"),
         "BABEL_DEFAULT_LOCALE": "fi",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Helsinki",
         "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),

@@ -1,8 +1,15 @@
-"""Languages and time: Finnish, Swedish and English; stored in UTC, shown in Europe/Helsinki."""
+"""Languages and time: Finnish, Swedish and English; stored in UTC, shown in Europe/Helsinki.
+
+`LANGUAGES` is the one list of the site's languages. A text stored once per
+language (`title_fi`, `title_sv`, `title_en`) is read through `localized`, which
+says when it fell back to Finnish because the reader's language had no text.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
@@ -11,13 +18,55 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
-LANGUAGE_LABELS = {"fi": _l("Finnish"), "sv": _l("Swedish"), "en": _l("English")}
+LANGUAGES = ("fi", "sv", "en")
+FALLBACK_LANGUAGE = "fi"  # every public text has a Finnish version; other languages fall back to it
+LANGUAGE_NAMES = dict(zip(LANGUAGES, ("Suomi", "Svenska", "English")))
+LANGUAGE_LABELS = dict(zip(LANGUAGES, (_l("Finnish"), _l("Swedish"), _l("English"))))
 
 
 def supported(code: str | None) -> bool:
     """True for a language the site is translated into."""
-    return code in current_app.config["LANGUAGES"]
+    return code in LANGUAGES
+
+
+def sql_in_languages(column: str) -> str:
+    """A CHECK constraint's condition: column holds one of the site's languages."""
+    return f"{column} IN ({', '.join(repr(code) for code in LANGUAGES)})"
+
+
+# --- texts stored once per language ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Localized:
+    """A text in the language it is in; `is_fallback` when it stands in for the reader's language."""
+
+    text: Any
+    language: str
+    is_fallback: bool
+
+    def __str__(self) -> str:
+        return str(self.text or "")
+
+
+def _column(field: str, language: str, finnish: str | None) -> str:
+    """The attribute holding field in language; `finnish` names the Finnish one when it is not field_fi."""
+    return finnish if finnish and language == FALLBACK_LANGUAGE else f"{field}_{language}"
+
+
+def localized(obj: Any, field: str, *, finnish: str | None = None, language: str | None = None) -> Localized:
+    """obj's text of field in the reader's language (or language), else the Finnish text, marked a fallback."""
+    language = language or str(get_locale() or FALLBACK_LANGUAGE)
+    if language != FALLBACK_LANGUAGE:
+        text = getattr(obj, _column(field, language, finnish), None)
+        if text:
+            return Localized(text, language, False)
+    return Localized(getattr(obj, _column(field, FALLBACK_LANGUAGE, finnish)), FALLBACK_LANGUAGE,
+                     language != FALLBACK_LANGUAGE)
+
+
+def translations(obj: Any, field: str, *, finnish: str | None = None) -> list[Any]:
+    """obj's texts of field in every language, in the order of LANGUAGES (missing ones None)."""
+    return [getattr(obj, _column(field, language, finnish), None) for language in LANGUAGES]
 
 
 def select_locale() -> str:
@@ -29,7 +78,7 @@ def select_locale() -> str:
         return user_locale
     if supported(session.get("lang")):
         return session["lang"]
-    best = request.accept_languages.best_match(current_app.config["LANGUAGES"])
+    best = request.accept_languages.best_match(LANGUAGES)
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import audit
 from core.extensions import db
+from core.refusals import Refused
 
 SYSTEM = "system"  # the role of the scheduler and other time-driven moves
 
@@ -59,14 +60,8 @@ class WorkflowDefinitionError(ValueError):
     """A transition table that cannot be run as written."""
 
 
-class TransitionError(Exception):
+class TransitionError(Refused):
     """A transition was refused; `message` is safe to show to the user."""
-
-    status_code = 400
-
-    def __init__(self, message: Any):
-        super().__init__(str(message))
-        self.message = message
 
 
 class NotAllowed(TransitionError):
@@ -209,7 +204,7 @@ class Workflow:
         if reason:
             raise Blocked(reason)
         if t.comment_required and not (comment or "").strip():
-            raise CommentRequired(_l("Write a reason for this action."))
+            raise CommentRequired(_l("Write a reason for this action."), field="comment")
         return t
 
     def apply(self, obj: Stateful, action: str, user: Any, *, comment: str | None = None,

@@ -1,11 +1,10 @@
 """Administration of people and organisations: listing in scope, (de)activation, roles, organisations."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from auth.models import ROLES_BY_KIND, Membership, Organisation, OrgKind, Role, User
@@ -15,27 +14,12 @@ from auth.services.accounts import add_membership
 from core import audit
 from core.audit import AuditEntry
 from core.extensions import db
+from core.pagination import Page, keyset_page
+from core.refusals import Refused
+from core.search import contains_text
 
 PAGE_SIZE = 25
 ORGANISATION_FIELDS = ("slug", "name", "name_sv", "name_en", "business_id", "is_sme", "is_active")
-T = TypeVar("T")
-
-
-class AdminRefused(Exception):
-    """An administrative action was refused; `message` is safe to show, `field` names the form field."""
-
-    def __init__(self, message: Any, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-@dataclass
-class Page(Generic[T]):
-    """One page of a keyset-paginated list; `next_after` is the cursor of the following page."""
-
-    items: list[T]
-    next_after: int | None
 
 
 def _search(stmt: Select, q: str | None, *columns: Any) -> Select:
@@ -43,27 +27,15 @@ def _search(stmt: Select, q: str | None, *columns: Any) -> Select:
     q = (q or "").strip().lower()
     if not q:
         return stmt
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return stmt.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in columns)))
-
-
-def _keyset_page(stmt: Select, entity: Any, after: int | None, size: int, *options: Any) -> Page:
-    """Rows of stmt ordered by (name, id), starting after the row with id `after` (looked up within stmt)."""
-    if after is not None:
-        cursor = db.session.execute(
-            stmt.with_only_columns(entity.name, entity.id).where(entity.id == after)).first()
-        if cursor is not None:
-            stmt = stmt.where(tuple_(entity.name, entity.id) > tuple_(cursor.name, cursor.id))
-    rows = list(db.session.scalars(stmt.options(*options).order_by(entity.name, entity.id).limit(size + 1)))
-    return Page(rows[:size], rows[size - 1].id if len(rows) > size else None)
+    return stmt.where(or_(*(contains_text(func.lower(c), q) for c in columns)))
 
 
 def list_users(admin: User, q: str | None = None, after: int | None = None,
                size: int = PAGE_SIZE) -> Page[User]:
     """People the admin may see, matching q over name and email; memberships loaded in one query."""
     stmt = _search(visible_users(admin), q, User.name, User.email)
-    return _keyset_page(stmt, User, after, size,
-                        selectinload(User.memberships).joinedload(Membership.organisation))
+    return keyset_page(stmt, (User.name, User.id), after, size, cursor=User.id,
+                       options=[selectinload(User.memberships).joinedload(Membership.organisation)])
 
 
 def list_organisations(admin: User, q: str | None = None, after: int | None = None,
@@ -71,7 +43,16 @@ def list_organisations(admin: User, q: str | None = None, after: int | None = No
     """Organisations the admin may see, matching q over names, slug and business ID."""
     stmt = _search(visible_organisations(admin), q, Organisation.name, Organisation.name_sv,
                    Organisation.name_en, Organisation.slug, Organisation.business_id)
-    return _keyset_page(stmt, Organisation, after, size)
+    return keyset_page(stmt, (Organisation.name, Organisation.id), after, size, cursor=Organisation.id)
+
+
+def grantable_organisations(admin: User) -> list[Organisation]:
+    """The organisations where the admin may give roles, by name: every active one for a platform admin."""
+    if is_platform_admin(admin):
+        stmt = select(Organisation).where(Organisation.is_active.is_(True))
+    else:
+        stmt = select(Organisation).where(Organisation.id.in_(organisation_ids(admin, [Role.CITY_ADMIN])))
+    return list(db.session.scalars(stmt.order_by(Organisation.name)))
 
 
 def organisation_scope(admin: User) -> set[int] | None:
@@ -110,7 +91,7 @@ def organisations_named_in(entries: list[AuditEntry]) -> dict[int, Organisation]
 def deactivate_user(target: User, actor: User) -> User:
     """Stop an account from logging in; its open sessions end at once."""
     if target.id == actor.id:
-        raise AdminRefused(_("You cannot deactivate your own account."))
+        raise Refused(_("You cannot deactivate your own account."))
     if target.active:
         target.active = False
         target.session_version += 1
@@ -131,15 +112,15 @@ def _check_role_change(target: User, actor: User) -> None:
     if can_change_roles(actor, target):
         return
     if target.id == actor.id:
-        raise AdminRefused(_("You cannot change your own roles: another administrator does it for you."))
-    raise AdminRefused(_("You may not change the roles of this person."))
+        raise Refused(_("You cannot change your own roles: another administrator does it for you."))
+    raise Refused(_("You may not change the roles of this person."))
 
 
 def grant_role(target: User, organisation: Organisation, role: str, actor: User) -> Membership:
     """Give a person a role that the organisation's kind hands out (audited by add_membership)."""
     _check_role_change(target, actor)
     if role not in {r.value for r in ROLES_BY_KIND[OrgKind(organisation.kind)]}:
-        raise AdminRefused(_("%(kind)s organisations do not have this role.", kind=organisation.kind_label),
+        raise Refused(_("%(kind)s organisations do not have this role.", kind=organisation.kind_label),
                            field="role")
     return add_membership(target, organisation, role, actor)
 
@@ -186,7 +167,7 @@ def _apply(organisation: Organisation, fields: dict[str, Any]) -> list[str]:
     _check_unique(organisation, "business_id", values["business_id"],
                   _("Another organisation already has this business ID."))
     if organisation.kind == OrgKind.COMPANY.value and not values["business_id"]:
-        raise AdminRefused(_("A company needs a business ID."), field="business_id")
+        raise Refused(_("A company needs a business ID."), field="business_id")
     changed = sorted(key for key, value in values.items() if getattr(organisation, key) != value)
     for key in changed:
         setattr(organisation, key, values[key])
@@ -201,4 +182,4 @@ def _check_unique(organisation: Organisation, column: str, value: Any, message: 
     if organisation.id is not None:
         stmt = stmt.where(Organisation.id != organisation.id)
     if db.session.scalar(stmt) is not None:
-        raise AdminRefused(message, field=column)
+        raise Refused(message, field=column)

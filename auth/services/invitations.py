@@ -2,39 +2,50 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from auth.models import Invitation, Membership, Organisation, User
 from auth.permissions import can_accept_invitation
 from auth.services.accounts import add_membership, create_user, find_user_by_email, normalise_email
-from auth.services.registration import TERMS_VERSION, FieldError
-from auth.tokens import INVITATION_LIFETIME, external_url, new_token
+from auth.services.registration import TERMS_VERSION
+from auth.tokens import INVITATION_LIFETIME, new_token
 from core import audit
 from core.extensions import db
+from core.links import absolute_url
 from core.mail import queue_email
 from core.models import utcnow
+from core.pagination import Page, keyset_page
+from core.refusals import Refused
+
+PAGE_SIZE = 50
 
 
-def open_invitations(organisation: Organisation) -> list[Invitation]:
-    """Invitations of an organisation not yet accepted, revoked or expired, newest first."""
-    return list(db.session.scalars(
-        select(Invitation)
-        .where(Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None),
-               Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow())
-        .order_by(Invitation.created_at.desc(), Invitation.id.desc())))
+def _open(organisation: Organisation) -> Select:
+    """Invitations of an organisation not yet accepted, revoked or expired."""
+    return select(Invitation).where(Invitation.organisation_id == organisation.id,
+                                    Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+                                    Invitation.expires_at > utcnow())
+
+
+def open_invitations(organisation: Organisation, after: int | None = None,
+                     size: int = PAGE_SIZE) -> Page[Invitation]:
+    """A page of the organisation's open invitations, newest first."""
+    return keyset_page(_open(organisation), (Invitation.created_at.desc(), Invitation.id.desc()), after, size,
+                       cursor=Invitation.id)
 
 
 def _check_invitation(organisation: Organisation, email: str, role: str, actor: User) -> None:
     """Refuse an invitation to oneself, or one that would change nothing or duplicate an open one."""
     if normalise_email(actor.email) == email:
-        raise FieldError("email", _l("You cannot invite yourself: another administrator gives you new roles."))
+        raise Refused(_l("You cannot invite yourself: another administrator gives you new roles."), "email")
     user = find_user_by_email(email)
     if user is not None and db.session.scalar(select(Membership.id).filter_by(
             user_id=user.id, organisation_id=organisation.id, role=role)) is not None:
-        raise FieldError("email", _l("This person already has that role in the organisation."))
-    if any(i.email == email and i.role == role for i in open_invitations(organisation)):
-        raise FieldError("email", _l("An invitation to this address for this role is already open. "
-                                     "Revoke it first if you want to send a new one."))
+        raise Refused(_l("This person already has that role in the organisation."), "email")
+    if db.session.scalar(select(_open(organisation).where(Invitation.email == email,
+                                                          Invitation.role == role).exists())):
+        raise Refused(_l("An invitation to this address for this role is already open. "
+                         "Revoke it first if you want to send a new one."), "email")
 
 
 def invite(organisation: Organisation, email: str, name: str | None, role: str, locale: str,
@@ -51,7 +62,7 @@ def invite(organisation: Organisation, email: str, name: str | None, role: str, 
     audit.record("invitation_sent", invitation, actor,
                  data={"organisation_id": organisation.id, "email": email, "role": role})
     queue_email("invitation", to=email, locale=locale, invitation=invitation,
-                organisation=organisation, link=external_url("auth.accept_invitation", token=raw), days=7)
+                organisation=organisation, link=absolute_url("auth.accept_invitation", token=raw), days=7)
     return invitation
 
 
@@ -83,7 +94,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
 def accept_invitation_as_new_user(invitation: Invitation, name: str, password: str) -> User:
     """Create a verified account for the invited address (the link proved it) and give the role."""
     if find_user_by_email(invitation.email) is not None:
-        raise FieldError("name", _l("An account with this email address already exists. Log in to accept."))
+        raise Refused(_l("An account with this email address already exists. Log in to accept."), "name")
     user = create_user(invitation.email, name, password, locale=invitation.locale, verified=True,
                        terms_version=TERMS_VERSION)
     audit.record("user_registered", user, user, data={"invitation_id": invitation.id,

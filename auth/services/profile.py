@@ -12,17 +12,9 @@ from core import audit
 from core.audit import AuditEntry
 from core.extensions import db
 from core.models import utcnow
+from core.refusals import Refused
 
 ANONYMISED_NAME = "Deleted user"
-
-
-class AccountRefused(Exception):
-    """The account operation was refused; `message` is safe to show, `field` names the form field at fault."""
-
-    def __init__(self, message: Any, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def update_profile(user: User, name: str, locale: str) -> User:
@@ -40,7 +32,7 @@ def check_current_password(user: User, password: str, action: str) -> None:
     """Refuse (and audit) when password is not the user's current one."""
     if not verify_password(user.password_hash, password):
         audit.record(f"{action}_refused", user, user, data={"reason": "wrong_password"})
-        raise AccountRefused(_("The current password is wrong."), field="current_password")
+        raise Refused(_("The current password is wrong."), field="current_password")
 
 
 def change_password(user: User, current: str, new: str) -> User:
@@ -110,7 +102,7 @@ def anonymise_account(user: User, password: str) -> User:
     orphaned = organisations_left_without_owner(user)
     if orphaned:
         names = ", ".join(org.display_name for org in orphaned)
-        raise AccountRefused(_("You are the only owner of %(names)s, which has other members. "
+        raise Refused(_("You are the only owner of %(names)s, which has other members. "
                                "Transfer ownership first: make another member an owner, then try again.",
                                names=names))
     removed = [{"organisation_id": m.organisation_id, "role": m.role} for m in user.memberships]

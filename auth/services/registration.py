@@ -12,26 +12,20 @@ from auth.models import (Membership, MembershipStatus, Organisation, OrgKind, Ro
                          UserToken)
 from auth.passwords import hash_password
 from auth.services.accounts import add_membership, create_user, find_user_by_email, normalise_email
-from auth.tokens import (RESET_PASSWORD_LIFETIME, VERIFY_EMAIL_LIFETIME, consume, external_url,
-                         issue_user_token)
+from auth.tokens import RESET_PASSWORD_LIFETIME, VERIFY_EMAIL_LIFETIME, consume, issue_user_token
 from core import audit
 from core.extensions import db
 from core.jobs import enqueue_after_commit
+from core.links import absolute_url
 from core.mail import queue_email
 from core.models import utcnow
+from core.pagination import Page, keyset_page
+from core.refusals import Refused
 
 TERMS_VERSION = "2026-01"
 NEW_COMPANY = "new"
 JOIN_COMPANY = "join"
-
-
-class FieldError(Exception):
-    """A rule a form cannot check alone was broken; the message belongs next to `field`."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
+REQUESTS_PAGE_SIZE = 50
 
 
 @dataclass
@@ -55,22 +49,20 @@ def _company_by_business_id(business_id: str) -> Organisation | None:
 
 
 def _check_company(reg: Registration) -> Organisation | None:
-    """Raise FieldError for a business ID that cannot be used as asked; the company to join when joining.
+    """Refuse a business ID that cannot be used as asked; the company to join when joining.
 
     Checked the same way whether or not the address has an account, so that the
     answer tells nothing about the address (business IDs are public anyway).
     """
     taken = db.session.scalar(select(Organisation).where(Organisation.business_id == reg.business_id))
     if reg.company_action == NEW_COMPANY and taken is not None:
-        raise FieldError("business_id", _l(
-            "A company with this business ID is already registered. "
-            "Choose “Join a company already registered” to ask its owners to let you in."))
+        raise Refused(_l("A company with this business ID is already registered. Choose “Join a company "
+                         "already registered” to ask its owners to let you in."), "business_id")
     if reg.company_action == JOIN_COMPANY:
         company = _company_by_business_id(reg.business_id)
         if company is None:
-            raise FieldError("business_id", _l(
-                "No company with this business ID is registered. "
-                "Check the number, or choose “Register a new company”."))
+            raise Refused(_l("No company with this business ID is registered. "
+                             "Check the number, or choose “Register a new company”."), "business_id")
         return company
     return None
 
@@ -115,7 +107,7 @@ def _request_to_join(user: User, company: Organisation) -> Membership:
     """A pending membership; every owner is asked to approve it by email."""
     membership = add_membership(user, company, Role.MEMBER.value, actor=user,
                                 status=MembershipStatus.PENDING.value)
-    link = external_url("auth.join_requests", org_id=company.id)
+    link = absolute_url("auth.join_requests", org_id=company.id)
     for owner in active_owners(company):
         queue_email("join_request", to=owner.email, locale=owner.locale, owner=owner,
                     requester=user, company=company, link=link)
@@ -126,15 +118,15 @@ def send_verification(user: User) -> None:
     """Email a fresh link that confirms the user's address (valid 48 hours)."""
     raw = issue_user_token(user, TokenPurpose.VERIFY_EMAIL, VERIFY_EMAIL_LIFETIME)
     queue_email("verify_email", to=user.email, locale=user.locale, user=user,
-                link=external_url("auth.verify_email", token=raw), hours=48)
+                link=absolute_url("auth.verify_email", token=raw), hours=48)
 
 
 def _tell_owner_of_registration_attempt(owner: User, password: str) -> None:
     """Someone registered with an address that has an account: its owner is told, nothing else happens."""
     if owner.is_active:
         queue_email("registration_attempt", to=owner.email, locale=owner.locale, user=owner,
-                    login_link=external_url("auth.login"),
-                    reset_link=external_url("auth.request_password_reset"))
+                    login_link=absolute_url("auth.login"),
+                    reset_link=absolute_url("auth.request_password_reset"))
     # Hashing is what creating an account costs most; paying it here too keeps the time uninformative.
     hash_password(password)
 
@@ -206,7 +198,7 @@ def request_password_reset(email: str) -> None:
     raw = issue_user_token(user, TokenPurpose.RESET_PASSWORD, RESET_PASSWORD_LIFETIME)
     audit.record("password_reset_requested", user, None)
     queue_email("password_reset", to=user.email, locale=user.locale, user=user,
-                link=external_url("auth.reset_password", token=raw))
+                link=absolute_url("auth.reset_password", token=raw))
 
 
 def reset_password(token: UserToken, password: str) -> User:
@@ -221,12 +213,12 @@ def reset_password(token: UserToken, password: str) -> User:
     return user
 
 
-def pending_requests(company: Organisation) -> list[Membership]:
-    """Requests to join a company, oldest first (users loaded in the same query)."""
-    return list(db.session.scalars(
-        select(Membership).where(Membership.organisation_id == company.id,
-                                 Membership.status == MembershipStatus.PENDING.value)
-        .order_by(Membership.created_at, Membership.id)))
+def pending_requests(company: Organisation, after: int | None = None,
+                     size: int = REQUESTS_PAGE_SIZE) -> Page[Membership]:
+    """A page of the requests to join a company, oldest first (users loaded in the same query)."""
+    stmt = select(Membership).where(Membership.organisation_id == company.id,
+                                    Membership.status == MembershipStatus.PENDING.value)
+    return keyset_page(stmt, (Membership.created_at, Membership.id), after, size, cursor=Membership.id)
 
 
 def approve_join_request(membership: Membership, actor: User) -> Membership:
@@ -237,7 +229,7 @@ def approve_join_request(membership: Membership, actor: User) -> Membership:
                  data={"organisation_id": membership.organisation_id, "role": membership.role})
     user, company = membership.user, membership.organisation
     queue_email("join_request_approved", to=user.email, locale=user.locale, user=user, company=company,
-                link=external_url("auth.login"))
+                link=absolute_url("auth.login"))
     return membership
 
 

@@ -11,13 +11,13 @@ from auth import bp
 from auth.forms.account import DeleteAccountForm, PasswordForm, ProfileForm
 from auth.passwords import MIN_LENGTH
 from auth.services.profile import (
-    AccountRefused,
     anonymise_account,
     change_password,
     personal_data,
     update_profile,
 )
 from core.extensions import db, limiter
+from core.refusals import Refused, put_on_form
 
 
 def _account_key() -> str:
@@ -46,14 +46,6 @@ def _render_account(profile_form: ProfileForm | None = None, password_form: Pass
                            password_form=password_form, min_length=MIN_LENGTH), status
 
 
-def _refused(form, exc: AccountRefused) -> None:
-    """Show a refusal next to its field, or above the form."""
-    if exc.field:
-        getattr(form, exc.field).errors.append(exc.message)
-    else:
-        form.form_errors.append(exc.message)
-
-
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
@@ -77,9 +69,9 @@ def change_own_password():
     if form.validate_on_submit():
         try:
             change_password(_me(), form.current_password.data, form.new_password.data)
-        except AccountRefused as exc:
+        except Refused as exc:
             db.session.commit()  # keep the audit row of the refused attempt
-            _refused(form, exc)
+            put_on_form(form, exc)
         else:
             db.session.commit()
             remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -112,9 +104,9 @@ def delete_account():
     if form.validate_on_submit():
         try:
             anonymise_account(_me(), form.current_password.data)
-        except AccountRefused as exc:
+        except Refused as exc:
             db.session.commit()  # keep the audit row of a wrong password
-            _refused(form, exc)
+            put_on_form(form, exc)
         else:
             db.session.commit()
             logout_user()

@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from auth import bp
 from auth.forms.admin import ActionForm, MembershipForm, OrganisationEditForm, OrganisationForm, SearchForm
-from auth.models import ROLE_LABELS, Membership, Organisation, Role
+from auth.models import ROLE_LABELS, Membership, Organisation
 from auth.permissions import (
     can_administer_users,
     can_change_roles,
@@ -16,13 +15,12 @@ from auth.permissions import (
     can_manage_organisations,
     can_manage_user,
     ensure,
-    is_platform_admin,
-    organisation_ids,
     permission_required,
 )
 from auth.services import admin as services
 from core.extensions import db
-from core.limits import bounded_int
+from core.pagination import after_arg
+from core.refusals import Refused, put_on_form
 
 
 def _visible_user_or_404(user_id: int):
@@ -36,20 +34,9 @@ def _visible_user_or_404(user_id: int):
 def _membership_form() -> MembershipForm:
     """The add-role form, offering the organisations where the admin may give roles."""
     form = MembershipForm()
-    if is_platform_admin(current_user):
-        organisations = db.session.scalars(select(Organisation).where(Organisation.is_active.is_(True))
-                                           .order_by(Organisation.name))
-    else:
-        ids = organisation_ids(current_user, [Role.CITY_ADMIN])
-        organisations = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))
-                                           .order_by(Organisation.name))
+    organisations = services.grantable_organisations(current_user)
     form.organisation_id.choices = [(o.id, f"{o.display_name} ({o.kind_label})") for o in organisations]
     return form
-
-
-def _after() -> int | None:
-    """The keyset cursor of a list page."""
-    return request.args.get("after", type=bounded_int)
 
 
 @bp.get("/admin/users")
@@ -58,7 +45,7 @@ def admin_users():
     """People the admin may manage, searchable by name and email."""
     form = SearchForm(formdata=request.args)
     q = form.q.data if form.validate() else None
-    page = services.list_users(current_user, q, _after())
+    page = services.list_users(current_user, q, after_arg())
     return render_template("auth/admin_users.html", form=form, page=page, q=q,
                            scope=services.organisation_scope(current_user), in_scope=services.in_scope)
 
@@ -95,7 +82,7 @@ def admin_deactivate_user(user_id: int):
         abort(400)
     try:
         services.deactivate_user(user, current_user)
-    except services.AdminRefused as exc:
+    except Refused as exc:
         flash(exc.message, "error")
     else:
         db.session.commit()
@@ -129,8 +116,8 @@ def admin_add_membership(user_id: int):
         ensure(can_grant_roles_in(current_user, organisation))
         try:
             services.grant_role(user, organisation, form.role.data, current_user)
-        except services.AdminRefused as exc:
-            (getattr(form, exc.field).errors if exc.field else form.form_errors).append(exc.message)
+        except Refused as exc:
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The role was added."), "success")
@@ -151,7 +138,7 @@ def admin_remove_membership(user_id: int, membership_id: int):
         abort(400)
     try:
         services.remove_membership(membership, current_user)
-    except services.AdminRefused as exc:
+    except Refused as exc:
         flash(exc.message, "error")
     else:
         db.session.commit()
@@ -165,7 +152,7 @@ def admin_organisations():
     """Organisations the admin may see: all of them for a platform admin."""
     form = SearchForm(formdata=request.args)
     q = form.q.data if form.validate() else None
-    page = services.list_organisations(current_user, q, _after())
+    page = services.list_organisations(current_user, q, after_arg())
     return render_template("auth/admin_organisations.html", form=form, page=page, q=q,
                            can_manage=can_manage_organisations(current_user))
 
@@ -178,8 +165,8 @@ def admin_new_organisation():
     if form.validate_on_submit():
         try:
             organisation = services.create_organisation(form.kind.data, form.data, current_user)
-        except services.AdminRefused as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+        except Refused as exc:
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("%(name)s was added.", name=organisation.name), "success")
@@ -197,8 +184,8 @@ def admin_edit_organisation(org_id: int):
     if form.validate_on_submit():
         try:
             services.update_organisation(organisation, form.data, current_user)
-        except services.AdminRefused as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+        except Refused as exc:
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("%(name)s was saved.", name=organisation.name), "success")

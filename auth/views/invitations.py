@@ -13,11 +13,12 @@ from auth.passwords import MIN_LENGTH
 from auth.permissions import can_accept_invitation, can_invite, ensure
 from auth.services import invitations as service
 from auth.services.accounts import find_user_by_email, normalise_email
-from auth.services.registration import FieldError
 from auth.tokens import TokenError, check_invitation_token
 from auth.views.registration import form_status, organisation_or_404, token_problem_page
 from core.extensions import db
 from core.i18n import current_language
+from core.pagination import after_arg
+from core.refusals import Refused, put_on_form
 
 
 @bp.route("/organisations/<int:org_id>/invitations", methods=["GET", "POST"])
@@ -31,16 +32,16 @@ def invitations(org_id: int):
         try:
             service.invite(organisation, form.email.data, form.name.data, form.role.data,
                            form.locale.data, current_user._get_current_object())
-        except FieldError as exc:
+        except Refused as exc:
             db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("An invitation was sent to %(email)s.", email=normalise_email(form.email.data)),
                   "success")
             return redirect(url_for("auth.invitations", org_id=organisation.id))
     return render_template("auth/invitations.html", organisation=organisation, form=form,
-                           invitations=service.open_invitations(organisation)), form_status(form)
+                           page=service.open_invitations(organisation, after_arg())), form_status(form)
 
 
 @bp.post("/organisations/<int:org_id>/invitations/<int:invitation_id>/revoke")
@@ -94,9 +95,9 @@ def _accept_as_new_user(invitation: Invitation):
     if form.validate_on_submit():
         try:
             service.accept_invitation_as_new_user(invitation, form.name.data, form.password.data)
-        except FieldError as exc:
+        except Refused as exc:
             db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("Your account was created and you are now %(role)s in %(organisation)s. Log in to start.",

@@ -17,6 +17,8 @@ from auth.tokens import TokenError, TokenProblem, check_user_token
 from core.extensions import db
 from core.i18n import current_language
 from core.mail_limits import client_refusal, recipient_refusal
+from core.pagination import after_arg
+from core.refusals import Refused, put_on_form
 
 # Uses per client of the anonymous forms that send email; emails to one address are limited in core.mail_limits.
 REGISTER_PER_CLIENT = "10 per hour"
@@ -70,9 +72,9 @@ def _registered(form: RegistrationForm) -> bool:
                 business_id=form.business_id.data, company_name=form.company_name.data))
             db.session.commit()
             return True
-        except service.FieldError as exc:
+        except Refused as exc:
             db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
+            put_on_form(form, exc)
             return False
         except IntegrityError:
             db.session.rollback()
@@ -179,7 +181,7 @@ def join_requests(org_id: int):
     organisation = organisation_or_404(org_id)
     ensure(can_manage_members(current_user, organisation))
     return render_template("auth/join_requests.html", organisation=organisation,
-                           requests=service.pending_requests(organisation))
+                           page=service.pending_requests(organisation, after_arg()))
 
 
 @bp.post("/organisations/<int:org_id>/requests/<int:membership_id>/approve")

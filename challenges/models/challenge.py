@@ -5,7 +5,6 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text,
                         UniqueConstraint)
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
 from core.extensions import db
+from core.i18n import Localized, localized, sql_in_languages
 from core.models import sql_values, utcnow
 
 
@@ -118,7 +118,7 @@ class Theme(db.Model):
     @property
     def name(self) -> str:
         """The theme's name in the reader's language."""
-        return getattr(self, f"name_{get_locale() or 'fi'}", None) or self.name_fi
+        return localized(self, "name").text
 
 
 class Challenge(db.Model):
@@ -129,7 +129,7 @@ class Challenge(db.Model):
         CheckConstraint(f"state IN ({sql_values(ChallengeState)})", name="state"),
         CheckConstraint(f"pilot_kind IN ({sql_values(PilotKind)})", name="pilot_kind"),
         CheckConstraint(f"compensation IN ({sql_values(Compensation)})", name="compensation"),
-        CheckConstraint("language IN ('fi', 'sv', 'en')", name="language"),
+        CheckConstraint(sql_in_languages("language"), name="language"),
         CheckConstraint("max_per_pilot IS NULL OR max_per_pilot >= 0", name="max_per_pilot"),
         CheckConstraint("total_budget IS NULL OR total_budget >= 0", name="total_budget"),
         CheckConstraint("pilot_count IS NULL OR pilot_count >= 1", name="pilot_count"),
@@ -207,19 +207,19 @@ class Challenge(db.Model):
                                                            cascade="all, delete-orphan",
                                                            order_by="Attachment.id")
 
-    def localized(self, field: str) -> str | None:
-        """A translated text field in the reader's language, falling back to Finnish."""
-        return getattr(self, f"{field}_{get_locale() or 'fi'}", None) or getattr(self, f"{field}_fi")
+    def localized(self, field: str) -> Localized:
+        """A translated text field (title, summary) in the reader's language, else Finnish, marked a fallback."""
+        return localized(self, field)
 
     @property
     def title(self) -> str:
         """The title in the reader's language."""
-        return self.localized("title")
+        return localized(self, "title").text
 
     @property
     def summary(self) -> str:
         """The summary in the reader's language."""
-        return self.localized("summary")
+        return localized(self, "summary").text
 
     @property
     def state_label(self):

@@ -8,24 +8,17 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from flask import current_app
-
 from auth.models import User
 from challenges.models import Challenge, DialogueEvent, EventRegistration, Question
+from core.links import absolute_url
 from core.mail import queue_email
-
-
-def external_link(endpoint: str, **values: Any) -> str:
-    """An absolute link for an email, built from BASE_URL and the route (works outside requests)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def _event_links(event: DialogueEvent) -> dict[str, str]:
     """The event page and its calendar file."""
     ids = {"challenge_id": event.challenge_id, "event_id": event.id}
-    return {"event_link": external_link("challenges.dialogue_event", **ids),
-            "calendar_link": external_link("challenges.dialogue_event_calendar", **ids)}
+    return {"event_link": absolute_url("challenges.dialogue_event", **ids),
+            "calendar_link": absolute_url("challenges.dialogue_event_calendar", **ids)}
 
 
 def _about_event(email: str, registration: EventRegistration, **context: Any) -> None:
@@ -57,7 +50,7 @@ def event_reminder(registration: EventRegistration) -> None:
 
 def answers_published(challenge: Challenge, questions: list[Question], followers: Iterable[User]) -> None:
     """One email per follower for one publishing action, whatever the number of answers."""
-    link = external_link("challenges.dialogue_public", challenge_id=challenge.id)
+    link = absolute_url("challenges.dialogue_public", challenge_id=challenge.id)
     for user in followers:
         if user.is_active and user.is_verified:
             queue_email("dialogue_answer_published", to=user.email, locale=user.locale, user=user,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import Select, select
 
 from auth.models import Membership, MembershipStatus, Role, User
@@ -19,6 +18,7 @@ from challenges.models import (
     RegistrationStatus,
 )
 from challenges.services.following import active_users, follower_ids, subscriber_ids
+from core.links import absolute_url
 from core.mail import queue_email
 
 # Followers and subscribers are sent to the public page; staff go to the manage page.
@@ -27,23 +27,14 @@ MANAGE_ENDPOINT = "challenges.manage_detail"
 STAFF_ACTIONS = ("submit_for_approval", "approve", "return_to_draft")
 
 
-def _link(endpoint: str, **values: Any) -> str:
-    """An absolute link for an email, also from a job (no request)."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return base + url_for(endpoint, **values)
-
-
 def public_link(challenge: Challenge) -> str:
     """The public page of a challenge in the catalogue."""
-    return _link(PUBLIC_ENDPOINT, challenge_id=challenge.id)
+    return absolute_url(PUBLIC_ENDPOINT, challenge_id=challenge.id)
 
 
 def manage_link(challenge: Challenge) -> str:
     """The staff page of a challenge."""
-    return _link(MANAGE_ENDPOINT, challenge_id=challenge.id)
+    return absolute_url(MANAGE_ENDPOINT, challenge_id=challenge.id)
 
 
 def _send(event: str, people: Iterable[User], challenge: Challenge, link: str, **context: Any) -> int:

@@ -7,11 +7,12 @@ from werkzeug.datastructures import FileStorage
 
 from auth.models import User
 from challenges.models import Attachment, Challenge
-from challenges.services.challenges import ChallengeRefused, clean, record_change
+from challenges.services.challenges import clean, record_change
 from core.extensions import db
 from core.files import UploadRefused, delete_stored, store_upload
 from core.jobs import enqueue_after_commit
 from core.limits import has_control_characters
+from core.refusals import Refused
 
 def attachments_of(challenge: Challenge) -> list[Attachment]:
     """The challenge's attachments, oldest first, in one query."""
@@ -23,13 +24,13 @@ def add_attachment(challenge: Challenge, user: User, upload: FileStorage, title:
     """Check and store a file under a random name and attach it to the challenge."""
     # Check everything that could refuse the row before the file is written.
     if not clean(title):
-        raise ChallengeRefused(_("Give the attachment a title."), field="title")
+        raise Refused(_("Give the attachment a title."), field="title")
     if len(clean(title)) > 200 or has_control_characters(title):
-        raise ChallengeRefused(_("Write the title on one line, in at most 200 characters."), field="title")
+        raise Refused(_("Write the title on one line, in at most 200 characters."), field="title")
     try:
         stored = store_upload(upload)
     except UploadRefused as exc:
-        raise ChallengeRefused(exc.args[0], field="file") from exc
+        raise Refused(exc.args[0], field="file") from exc
     attachment = Attachment(challenge_id=challenge.id, title=clean(title), stored_name=stored.stored_name,
                             original_name=stored.original_name, content_type=stored.content_type,
                             size=stored.size, sha256=stored.sha256, uploaded_by_id=user.id)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,10 +15,11 @@ from challenges.models import Challenge, ChallengeState, Follow, Theme
 from challenges.permissions import public_challenges
 from core.extensions import db
 from core.models import utcnow
+from core.pagination import Page, keyset_page
+from core.search import contains_text
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
-MAX_PAGE = 10_000  # an offset beyond any real catalogue: refuses absurd numbers without a 500
 
 S = ChallengeState
 
@@ -58,27 +59,10 @@ class CatalogueQuery:
 
 
 @dataclass
-class CataloguePage:
-    """One page of results with the total count across all pages."""
+class CataloguePage(Page[Challenge]):
+    """One page of results, with the number of results on all pages."""
 
-    items: list[Challenge]
-    total: int
-    number: int
-    size: int = PAGE_SIZE
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.size))
-
-    @property
-    def has_previous(self) -> bool:
-        """True when there is a page before this one."""
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        """True when there is a page after this one."""
-        return self.number < self.pages
+    total: int = 0
 
 
 # --- search ----------------------------------------------------------------------------------
@@ -86,12 +70,6 @@ class CataloguePage:
 def search_words(q: str | None) -> list[str]:
     """The words of a search, lower-cased: letters and digits only, so no syntax reaches the database."""
     return _WORD.findall((q or "").lower())[:20]
-
-
-def _like_pattern(word: str) -> str:
-    """A LIKE pattern matching word anywhere, with the LIKE wildcards escaped."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def search_challenges(stmt: Select, q: str | None) -> Select:
@@ -104,8 +82,7 @@ def search_challenges(stmt: Select, q: str | None) -> Select:
         # The configuration is a literal so that an expression index on the same to_tsvector can serve it.
         return stmt.where(func.to_tsvector(SIMPLE, Challenge.search_document)
                           .bool_op("@@")(func.to_tsquery(SIMPLE, query)))
-    return stmt.where(and_(*(Challenge.search_document.like(_like_pattern(word), escape="\\")
-                             for word in words)))
+    return stmt.where(and_(*(contains_text(Challenge.search_document, word) for word in words)))
 
 
 # --- filters and order -----------------------------------------------------------------------
@@ -127,14 +104,14 @@ def filter_catalogue(stmt: Select, query: CatalogueQuery, now: datetime | None =
     return search_challenges(stmt, query.q)
 
 
-def order_catalogue(stmt: Select, now: datetime | None = None) -> Select:
+def catalogue_order(now: datetime | None = None) -> tuple:
     """Calls with the deadline ahead first (soonest first), the rest (latest first), then none; then id."""
     now = now or utcnow()
     deadline = Challenge.proposals_close_at
     upcoming = and_(Challenge.state.in_(UPCOMING_STATES), deadline >= now)
     bucket = case((upcoming, 0), (deadline.is_(None), 2), else_=1)
     ahead = case((upcoming, deadline))
-    return stmt.order_by(bucket, ahead.asc(), deadline.desc(), Challenge.id)
+    return bucket, ahead.asc().nulls_last(), deadline.desc().nulls_last(), Challenge.id
 
 
 def _list_options() -> tuple:
@@ -143,14 +120,13 @@ def _list_options() -> tuple:
             raiseload(Challenge.attachments))
 
 
-def catalogue_page(query: CatalogueQuery, number: int = 1, size: int = PAGE_SIZE) -> CataloguePage:
+def catalogue_page(query: CatalogueQuery, after: int | None = None, size: int = PAGE_SIZE) -> CataloguePage:
     """One page of the public catalogue: a count query, a page query and one query for themes."""
     now = utcnow()
     stmt = filter_catalogue(public_challenges(), query, now)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    number = min(max(1, number), MAX_PAGE)
-    page_stmt = order_catalogue(stmt, now).options(*_list_options()).limit(size).offset((number - 1) * size)
-    return CataloguePage(list(db.session.scalars(page_stmt)), total, number, size)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = keyset_page(stmt, catalogue_order(now), after, size, cursor=Challenge.id, options=_list_options())
+    return CataloguePage(page.items, page.after, page.next_after, total)
 
 
 def newly_opened(limit: int = FEED_SIZE) -> list[Challenge]:

@@ -5,7 +5,7 @@ rules, flushes and never commits. Edits compare what changed, keep the search
 document current, write a `challenge_updated` audit row, and once the
 challenge is public tell its followers. `transition_challenge` is the only code
 that changes a challenge's state. Themes, sites, criteria and attachments have
-modules of their own and share the refusals and helpers defined here.
+modules of their own and share the helpers defined here.
 """
 from __future__ import annotations
 
@@ -17,44 +17,24 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import raiseload
 
 from auth.models import Organisation, Role, User
 from auth.permissions import organisation_ids
 from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, Theme
 from challenges.notifications import lifecycle
+from challenges.permissions import managed_challenges
 from challenges.workflow import VARIANTS, workflow_of
 from core import audit
 from core.extensions import db
-from core.i18n import to_helsinki
+from core.i18n import FALLBACK_LANGUAGE, LANGUAGES, supported, to_helsinki, translations
 from core.limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT
 from core.models import lock_row, utcnow
+from core.pagination import Page, keyset_page
+from core.refusals import Refused, Stale, refuse_if
 
 MAX_PILOTS = 1000
-
-ErrorKey = str | tuple[str, int, str]
-
-
-class ChallengeRefused(Exception):
-    """An edit was refused; `errors` maps a form field (or row field) to a message safe to show."""
-
-    status_code = 400
-
-    def __init__(self, message: Any, field: ErrorKey | None = None, errors: dict[Any, Any] | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.errors = errors if errors is not None else {field: message}
-
-
-class StaleChallenge(ChallengeRefused):
-    """The form was loaded from an older version of the challenge."""
-
-    status_code = 409
-
-
-class CriteriaLocked(ChallengeRefused):
-    """Criteria cannot change once the call has opened."""
-
-    status_code = 409
+STAFF_PAGE_SIZE = 25
 
 
 # --- vocabulary ----------------------------------------------------------------------------
@@ -83,7 +63,7 @@ FIELD_LABELS = {
     "attachments": _l("attachments"),
 }
 
-TEXT_FIELDS = ("language", "title_fi", "title_sv", "title_en", "summary_fi", "summary_sv", "summary_en",
+TEXT_FIELDS = ("language", *(f"{name}_{lang}" for name in ("title", "summary") for lang in LANGUAGES),
                "problem", "end_users")
 BUDGET_FIELDS = ("pilot_kind", "max_per_pilot", "total_budget", "pilot_count", "compensation",
                  "offers_site_access", "offers_facilitation", "offers_data", "offers_compensation",
@@ -139,16 +119,15 @@ def check_version(challenge: Challenge, seen_version: Any) -> None:
         return
     lock_row(challenge)
     if str(seen_version) != str(challenge.state_version):
-        raise StaleChallenge(_("Someone changed this challenge after you opened the form. What you typed "
+        raise Stale(_("Someone changed this challenge after you opened the form. What you typed "
                                "is kept below: check the current challenge and save again to replace it."))
 
 
 def build_search_document(challenge: Challenge) -> str:
     """The lower-case text the catalogue's search reads: titles, summaries, problem, end users, city."""
     city = challenge.city
-    parts = [challenge.title_fi, challenge.title_sv, challenge.title_en, challenge.summary_fi,
-             challenge.summary_sv, challenge.summary_en, challenge.problem, challenge.end_users,
-             city.name, city.name_sv, city.name_en]
+    parts = [*translations(challenge, "title"), *translations(challenge, "summary"), challenge.problem,
+             challenge.end_users, *translations(city, "name", finnish="name")]
     return " ".join(p.strip() for p in parts if p and p.strip()).lower()
 
 
@@ -180,7 +159,19 @@ def changed_labels(fields: list[str]) -> list[Any]:
     return list(labels.values())
 
 
-# --- creation ------------------------------------------------------------------------------
+# --- the staff list and creation ----------------------------------------------------------
+
+def staff_challenges(user: User, state: str | None = None, after: int | None = None,
+                     size: int = STAFF_PAGE_SIZE) -> Page[Challenge]:
+    """The challenges of the user's cities (all for platform admins), in a state if given, newest first."""
+    stmt = managed_challenges(user)
+    if state:
+        stmt = stmt.where(Challenge.state == state)
+    # The list shows none of these; raising keeps a later template change from querying per row.
+    return keyset_page(stmt, (Challenge.id.desc(),), after, size, cursor=Challenge.id,
+                       options=[raiseload(Challenge.sites), raiseload(Challenge.criteria),
+                                raiseload(Challenge.themes)])
+
 
 def officer_cities(user: User) -> list[Organisation]:
     """The cities where the user may create challenges, by name."""
@@ -190,18 +181,17 @@ def officer_cities(user: User) -> list[Organisation]:
 
 
 def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: str, title_fi: str,
-                     summary_fi: str, *, language: str = "fi", **texts: Any) -> Challenge:
+                     summary_fi: str, *, language: str = FALLBACK_LANGUAGE, **texts: Any) -> Challenge:
     """A new draft challenge of a city, with the default contract terms in its language."""
     if city.id not in organisation_ids(user, [Role.OFFICER]):
-        raise ChallengeRefused(_("Only the city's officers can create its challenges."), field="city_id")
+        raise Refused(_("Only the city's officers can create its challenges."), field="city_id")
     if variant not in VARIANTS:
-        raise ChallengeRefused(_("Choose whether the challenge has a market dialogue."), field="variant")
+        raise Refused(_("Choose whether the challenge has a market dialogue."), field="variant")
     if pilot_kind not in {k.value for k in PilotKind}:
-        raise ChallengeRefused(_("Choose the kind of pilot."), field="pilot_kind")
+        raise Refused(_("Choose the kind of pilot."), field="pilot_kind")
     if not clean(title_fi) or not clean(summary_fi):
-        raise ChallengeRefused(_("Write the title and summary in Finnish."), field="title_fi")
-    if language not in ("fi", "sv", "en"):
-        raise ChallengeRefused(_("Choose Finnish, Swedish or English."), field="language")
+        raise Refused(_("Write the title and summary in Finnish."), field="title_fi")
+    refuse_if(not supported(language), _("Choose Finnish, Swedish or English."), "language")
     with force_locale(language):
         ipr, reporting = str(DEFAULT_IPR_TERMS), str(DEFAULT_REPORTING)
     challenge = Challenge(city=city, created_by_id=user.id, workflow=variant, pilot_kind=pilot_kind,
@@ -226,16 +216,15 @@ def update_texts(challenge: Challenge, user: User, values: dict[str, Any], *,
     check_version(challenge, seen_version)
     values = {k: clean(v) for k, v in values.items() if k in TEXT_FIELDS}
     language = values.get("language") or challenge.language
-    if language not in ("fi", "sv", "en"):
-        raise ChallengeRefused(_("Choose Finnish, Swedish or English."), field="language")
+    refuse_if(not supported(language), _("Choose Finnish, Swedish or English."), "language")
     errors = {}
-    for lang in dict.fromkeys(("fi", language)):
+    for lang in dict.fromkeys((FALLBACK_LANGUAGE, language)):
         for name, message in (("title", _("Write the title in this language.")),
                               ("summary", _("Write the summary in this language."))):
             if not values.get(f"{name}_{lang}", getattr(challenge, f"{name}_{lang}")):
                 errors[f"{name}_{lang}"] = message
     if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
+        raise Refused.with_errors(errors)
     changed = assign(challenge, values, TEXT_FIELDS)
     if theme_ids is not None:
         themes = list(db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids)).order_by(Theme.slug)))
@@ -275,7 +264,7 @@ def update_budget(challenge: Challenge, user: User, values: dict[str, Any], *,
             and total < maximum:
         errors["total_budget"] = _("The total budget cannot be less than the maximum per pilot.")
     if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
+        raise Refused.with_errors(errors)
     changed = assign(challenge, values, BUDGET_FIELDS)
     record_change(challenge, user, changed)
     return changed
@@ -341,7 +330,7 @@ def update_schedule(challenge: Challenge, user: User, values: dict[str, Any], *,
         values["dialogue_starts_at"] = values["dialogue_ends_at"] = None
     errors = _dates_out_of_window(values) or schedule_errors(values)
     if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
+        raise Refused.with_errors(errors)
     changed = assign(challenge, values, SCHEDULE_FIELDS)
     record_change(challenge, user, changed)
     return changed

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from auth.models import Organisation, User
 from challenges.models import Challenge, CriteriaTemplate, Criterion
-from challenges.services.challenges import ChallengeRefused, CriteriaLocked, assign, check_version, clean, \
-    record_change
+from challenges.services.challenges import assign, check_version, clean, record_change
 from core.extensions import db
+from core.refusals import Conflict, Refused
 
 MAX_CRITERIA = 12
 SCALE_POINTS = 6  # anchored descriptions for the scores 0 to 5
@@ -74,13 +74,13 @@ def replace_criteria(challenge: Challenge, user: User, items: list[dict[str, Any
                      seen_version: Any = None) -> list[str]:
     """Set the evaluation criteria; refused once the call has opened or when the weights do not sum to 100."""
     if challenge.criteria_locked:
-        raise CriteriaLocked(_("The call is open: its criteria and weights can no longer change."),
+        raise Conflict(_("The call is open: its criteria and weights can no longer change."),
                              field="criteria")
     check_version(challenge, seen_version)
     items = [_criterion_values(item) for item in items]
     errors = criteria_errors(items)
     if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
+        raise Refused.with_errors(errors)
     before = [_criterion_values(_criterion_dict(c)) for c in challenge.criteria]
     if before == items:
         return []

@@ -15,6 +15,7 @@ from challenges.models.challenge import challenge_themes
 from challenges.permissions import visible_challenges
 from core import audit
 from core.extensions import db
+from core.pagination import Page, keyset_page
 
 FOLLOWING_PAGE_SIZE = 20
 
@@ -72,17 +73,23 @@ def unfollow_challenge(challenge: Challenge, user: User) -> bool:
     return bool(removed)
 
 
-def followed_challenges(user: User, number: int = 1,
-                        size: int = FOLLOWING_PAGE_SIZE) -> tuple[list[Challenge], int]:
-    """The challenges the user follows and may still see, latest followed first, with their total."""
-    stmt = visible_challenges(user).join(Follow, Follow.challenge_id == Challenge.id).where(
+def _followed(user: User) -> Select:
+    """The challenges the user follows and may still see."""
+    return visible_challenges(user).join(Follow, Follow.challenge_id == Challenge.id).where(
         Follow.user_id == user.id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = (stmt.options(selectinload(Challenge.themes), lazyload(Challenge.sites),
-                         lazyload(Challenge.criteria))
-            .order_by(Follow.created_at.desc(), Follow.id.desc())
-            .limit(size).offset((max(1, number) - 1) * size))
-    return list(db.session.scalars(page)), total
+
+
+def followed_challenges(user: User, after: int | None = None,
+                        size: int = FOLLOWING_PAGE_SIZE) -> Page[Challenge]:
+    """A page of the challenges the user follows and may still see, latest followed first."""
+    return keyset_page(_followed(user), (Follow.created_at.desc(), Follow.id.desc()), after, size,
+                       cursor=Challenge.id, options=[selectinload(Challenge.themes), lazyload(Challenge.sites),
+                                                     lazyload(Challenge.criteria)])
+
+
+def count_followed(user: User) -> int:
+    """How many challenges the user follows and may still see."""
+    return db.session.scalar(select(func.count()).select_from(_followed(user).subquery())) or 0
 
 
 def follower_ids(challenge: Challenge) -> Select:

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 
 from auth.models import User
 from challenges.models import Challenge, PilotSite, SiteKind
-from challenges.services.challenges import ChallengeRefused, assign, check_version, clean, record_change
+from challenges.services.challenges import assign, check_version, clean, record_change
+from core.refusals import Refused
 
 MAX_SITES = 30
 SITE_FIELDS = ("name", "kind", "address", "host_name", "host_email")
@@ -45,7 +46,7 @@ def save_sites(challenge: Challenge, user: User, rows: list[dict[str, Any]], *,
     if new and len(by_id) - len(removed) + len(new) > MAX_SITES:
         errors[("sites", new[-1], "name")] = too_many_sites()
     if errors:
-        raise ChallengeRefused(next(iter(errors.values())), errors=errors)
+        raise Refused.with_errors(errors)
     changed = False
     for row in rows:
         values = {k: clean(row.get(k)) for k in SITE_FIELDS}

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from auth.permissions import is_platform_admin
-from auth.tokens import external_url
 from challenges import bp
 from challenges.forms.catalogue import ActionForm, CatalogueFilterForm, SubscriptionsForm
 from challenges.models import COMPENSATION_LABELS, PILOT_KIND_LABELS, Challenge
@@ -18,18 +17,14 @@ from challenges.services import following as following_services
 from challenges.services.catalogue import CatalogueQuery
 from challenges.services.dialogue import public_dialogue
 from core.extensions import db
-from core.limits import bounded_int
+from core.links import absolute_url
+from core.pagination import after_arg
 from core.views import safe_next
 
 
 def _me():
     """The logged-in user as a model (services and the audit log need it, not the proxy)."""
     return current_user._get_current_object()
-
-
-def _page_number() -> int:
-    """The page asked for; anything unusable means the first page."""
-    return request.args.get("page", 1, type=bounded_int) or 1
 
 
 def _viewable_or_404(challenge_id: int) -> tuple[Challenge, bool]:
@@ -83,8 +78,8 @@ def catalogue():
     """Published challenges of every city, filtered, searched and paginated."""
     form = _filter_form()
     valid = form.validate()
-    page = catalogue_services.catalogue_page(_query(form), _page_number())
-    page_args = {k: v for k, v in request.args.items() if k != "page" and v}
+    page = catalogue_services.catalogue_page(_query(form), after_arg())
+    page_args = {k: v for k, v in request.args.items() if k != "after" and v}
     return render_template("challenges/catalogue.html", form=form, page=page, page_args=page_args,
                            filtered=bool(page_args)), 200 if valid else 400
 
@@ -95,7 +90,7 @@ def feed():
     entries = catalogue_services.newly_opened()
     updated = entries[0].opened_at if entries else datetime(2026, 1, 1, tzinfo=timezone.utc)
     body = render_template("challenges/feed.xml", entries=entries, updated=updated, rfc3339=_rfc3339,
-                           external_url=external_url)
+                           absolute_url=absolute_url)
     return current_app.response_class(body, mimetype="application/atom+xml")
 
 
@@ -159,11 +154,9 @@ def unfollow(challenge_id: int):
 @login_required
 def following():
     """The challenges you follow."""
-    number = _page_number()
-    challenges, total = following_services.followed_challenges(_me(), number)
-    pages = max(1, -(-total // following_services.FOLLOWING_PAGE_SIZE))
-    return render_template("challenges/following.html", challenges=challenges, total=total,
-                           number=number, pages=pages, action_form=ActionForm())
+    page = following_services.followed_challenges(_me(), after_arg())
+    return render_template("challenges/following.html", page=page,
+                           total=following_services.count_followed(_me()), action_form=ActionForm())
 
 
 @bp.route("/subscriptions", methods=["GET", "POST"])

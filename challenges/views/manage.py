@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import raiseload
 
 from auth.models import Organisation
 from auth.permissions import ensure, is_platform_admin, permission_required
@@ -24,7 +23,7 @@ from challenges.forms.challenge import (VARIANT_LABELS, ActionForm, AttachmentFo
                                         TextsForm, TransitionForm, VersionedForm)
 from challenges.models import PILOT_KIND_LABELS, STATE_LABELS, Attachment, Challenge, PilotKind
 from challenges.permissions import (can_create_challenge, can_edit, can_edit_criteria, can_manage_list, can_view,
-                                    is_city_staff, managed_challenges)
+                                    is_city_staff)
 from challenges.services import challenges as services
 from challenges.services.attachments import add_attachment, attachments_of, delete_attachment
 from challenges.services.criteria import replace_criteria
@@ -34,10 +33,10 @@ from challenges.workflow import missing_for_publication, workflow_of
 from core import audit
 from core.extensions import db
 from core.files import send_stored
-from core.limits import bounded_int
-from core.workflow import CommentRequired, TransitionError
+from core.pagination import after_arg
+from core.refusals import Refused, Stale, put_on_form
+from core.workflow import TransitionError
 
-PAGE_SIZE = 25
 STATE_NAMES = {state.value: label for state, label in STATE_LABELS.items()}
 
 
@@ -89,21 +88,6 @@ def _editable_challenge(challenge_id: int) -> Challenge:
     return challenge
 
 
-def _apply_errors(form: Any, exc: services.ChallengeRefused) -> list[Any]:
-    """Put the service's messages next to their fields; returns the ones without a field."""
-    loose = []
-    for key, message in exc.errors.items():
-        if hasattr(form, "field_for"):
-            target = form.field_for(key)
-        else:
-            target = getattr(form, key, None) if isinstance(key, str) else None
-        if target is None:
-            loose.append(message)
-        else:
-            target.errors = [*target.errors, message]
-    return loose
-
-
 # --- list and creation ---------------------------------------------------------------------
 
 @bp.get("/manage/challenges")
@@ -113,20 +97,9 @@ def manage_list():
     form = ListFilterForm(formdata=request.args)
     valid = form.validate()
     state = form.state.data if valid else None
-    after = request.args.get("after", type=bounded_int)
-    stmt = managed_challenges(current_user)
-    if state:
-        stmt = stmt.where(Challenge.state == state)
-    if after is not None:
-        stmt = stmt.where(Challenge.id < after)
-    # The list shows none of these; raising keeps a later template change from querying per row.
-    stmt = stmt.options(raiseload(Challenge.sites), raiseload(Challenge.criteria),
-                        raiseload(Challenge.themes))
-    rows = list(db.session.scalars(stmt.order_by(Challenge.id.desc()).limit(PAGE_SIZE + 1)))
-    items, next_after = rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None)
-    return render_template("challenges/manage_list.html", form=form, items=items, state=state, after=after,
-                           next_after=next_after, can_create=can_create_challenge(current_user)), (
-        200 if valid else 400)
+    page = services.staff_challenges(current_user, state, after_arg())
+    return render_template("challenges/manage_list.html", form=form, page=page, state=state,
+                           can_create=can_create_challenge(current_user)), 200 if valid else 400
 
 
 @bp.route("/manage/challenges/new", methods=["GET", "POST"])
@@ -142,9 +115,9 @@ def manage_new():
         try:
             challenge = services.create_challenge(city, current_user, form.variant.data, form.pilot_kind.data,
                                                   form.title_fi.data, form.summary_fi.data)
-        except services.ChallengeRefused as exc:
+        except Refused as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The challenge was created as a draft. Fill in the sections below."), "success")
@@ -205,8 +178,7 @@ def manage_transition(challenge_id: int):
     except TransitionError as exc:
         db.session.rollback()
         challenge = db.session.get(Challenge, challenge_id)
-        if isinstance(exc, CommentRequired):
-            form.comment.errors = [exc.message]
+        put_on_form(form, exc)
         return _render_detail(challenge, exc.status_code, exc.message, submitted=form)
     db.session.commit()
     flash(_("Done. The challenge is now: %(state)s.", state=challenge.state_label), "success")
@@ -241,11 +213,11 @@ def manage_edit(challenge_id: int, section: str):
         return _render_section(challenge, section, form, 400)
     try:
         changed = spec.save(challenge, current_user, form, form.version.data)
-    except services.ChallengeRefused as exc:
+    except Refused as exc:
         db.session.rollback()
         challenge = db.session.get(Challenge, challenge_id)
-        loose = _apply_errors(form, exc)
-        if isinstance(exc, services.StaleChallenge):
+        loose = put_on_form(form, exc)
+        if isinstance(exc, Stale):
             form.version.data = str(challenge.state_version)  # saving again replaces the newer version
         return _render_section(challenge, section, form, exc.status_code, loose[0] if loose else None)
     db.session.commit()
@@ -273,10 +245,10 @@ def manage_attachments(challenge_id: int):
     if form.validate_on_submit():
         try:
             attachment = add_attachment(challenge, current_user, form.file.data, form.title.data)
-        except services.ChallengeRefused as exc:
+        except Refused as exc:
             db.session.rollback()
             challenge = db.session.get(Challenge, challenge_id)
-            _apply_errors(form, exc)
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The file %(name)s was attached.", name=attachment.original_name), "success")

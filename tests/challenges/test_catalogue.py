@@ -1,6 +1,7 @@
 """The public catalogue, its filters, search, order and pagination, the Atom feed and a challenge's page."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from decimal import Decimal
@@ -179,19 +180,52 @@ def test_catalogue_orders_by_deadline_ahead_first_then_past_then_none(app, world
                                                 "past-old", "none"]
 
 
-def test_catalogue_paginates_twenty_per_page(client, world):
+def _next_link(page: str) -> str | None:
+    """The address of the "Next page" link of a list page, if it has one."""
+    found = re.search(r'rel="next" href="([^"]+)"', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_catalogue_pages_twenty_at_a_time_by_cursor_with_the_filters(client, world):
     db.session.add_all([new_challenge(world["helsinki"], world["officer"], title_fi=f"Haaste {n:02d}",
                                       deadline_days=n + 1) for n in range(45)])
     db.session.commit()
     first = _titles(client.get("/challenges?city=helsinki"))
-    third = _titles(client.get("/challenges?city=helsinki&page=3"))
-    assert "45 challenges found" in first
+    assert "45 challenges found" in first and "First page" not in first
     assert "Haaste 00" in first and "Haaste 19" in first and "Haaste 20" not in first
+    second_link = _next_link(first)
+    assert re.fullmatch(r"/challenges\?after=\d+&city=helsinki", second_link)  # the filters carry over
+    third = _titles(client.get(_next_link(_titles(client.get(second_link)))))
     assert "Haaste 40" in third and "Haaste 44" in third and "Haaste 39" not in third
-    assert 'href="/challenges?page=2&amp;city=helsinki"' in first  # the filters carry over to other pages
-    beyond = client.get("/challenges?page=99")
-    assert beyond.status_code == 200 and "There are no results on this page." in _titles(beyond)
-    assert client.get("/challenges?page=-4").status_code == 200
+    assert "First page" in third and _next_link(third) is None
+    assert client.get("/challenges?after=99999").status_code == 200  # an unknown cursor: the first page
+    assert client.get("/challenges?after=-4").status_code == 200
+
+
+def test_catalogue_pages_through_every_group_of_its_order_once(client, world):
+    h, officer = world["helsinki"], world["officer"]
+    expected = []
+    for group, days, state in [("soon", 2, S.OPEN), ("later", 40, S.OPEN), ("past", -3, S.CLOSED),
+                               ("none", None, S.APPROVED)]:
+        deadline = None if days is None else utcnow() + timedelta(days=days)
+        for n in range(9):  # the same deadline within each group: the id decides
+            add_challenge(h, officer, state, title_fi=f"{group} {n}", deadline_days=days,
+                          proposals_close_at=deadline)
+            expected.append(f"{group} {n}")
+    seen, link = [], "/challenges"
+    while link:
+        page = _titles(client.get(link))
+        seen += re.findall(r'class="h5 card-title"[^>]*>\s*<a [^>]*>([^<]+)</a>', page)
+        link = _next_link(page)
+    assert seen == expected
+    walked, after = [], None  # three at a time, so that pages end inside and between the groups
+    while True:
+        page = catalogue_page(CatalogueQuery(), after, size=3)
+        walked += [c.title_fi for c in page.items]
+        if not page.has_more:
+            break
+        after = page.next_after
+    assert walked == expected
 
 
 def test_catalogue_links_its_atom_feed_in_the_head(client, world):

@@ -18,6 +18,7 @@ from challenges.services.themes import ensure_themes
 from challenges.workflow import DIRECT, WITH_DIALOGUE
 from core.audit import AuditEntry
 from core.extensions import db
+from core.refusals import Conflict
 from tests.challenges.test_challenge_workflow import make_cast, make_challenge
 
 
@@ -394,7 +395,7 @@ def test_criteria_are_locked_once_the_call_opens(client, cast, login):
     challenge = make_challenge(cast["city"], cast["officer"], variant=DIRECT, state="approved")
     services.transition_challenge(challenge, "open_call", cast["officer"], seen_state="approved")
     db.session.commit()
-    with pytest.raises(services.CriteriaLocked):
+    with pytest.raises(Conflict):
         replace_criteria(challenge, cast["officer"], [{"name": "Uusi", "weight": 100}])
     db.session.rollback()
     login(cast["officer"])

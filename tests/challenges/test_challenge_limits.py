@@ -19,6 +19,7 @@ from challenges.services.attachments import add_attachment
 from challenges.services.sites import MAX_SITES, save_sites
 from core.extensions import db
 from core.models import utcnow
+from core.refusals import Refused
 from tests.factories import World, build_world
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -82,12 +83,12 @@ def test_service_refuses_more_sites_than_the_limit(world, officer):
     challenge = world.draft
     rows = [{"id": None, "remove": False, "name": f"Koulu {n}", "kind": "school"}
             for n in range(MAX_SITES + 1)]
-    with pytest.raises(services.ChallengeRefused) as refused:
+    with pytest.raises(Refused) as refused:
         save_sites(challenge, officer, rows)
     assert list(refused.value.errors) == [("sites", MAX_SITES, "name")]
     db.session.rollback()
     save_sites(challenge, officer, rows[:-1])
-    with pytest.raises(services.ChallengeRefused) as refused:  # a full challenge takes no new row
+    with pytest.raises(Refused) as refused:  # a full challenge takes no new row
         save_sites(challenge, officer, [{"id": None, "remove": False, "name": "Yksi liikaa", "kind": "school"}])
     assert list(refused.value.errors) == [("sites", 0, "name")]
 
@@ -108,7 +109,7 @@ def test_budget_refuses_amounts_the_database_cannot_hold(client, world, officer,
 
 @pytest.mark.parametrize("amount", [Decimal("sNaN"), Decimal("-Infinity"), Decimal("1e20"), "abc"])
 def test_budget_service_refuses_amounts_the_database_cannot_hold(world, officer, amount):
-    with pytest.raises(services.ChallengeRefused) as refused:
+    with pytest.raises(Refused) as refused:
         services.update_budget(world.draft, officer, {"pilot_kind": "paid", "compensation": "fixed",
                                                       "max_per_pilot": amount, "pilot_count": 10**12})
     assert set(refused.value.errors) == {"max_per_pilot", "pilot_count"}
@@ -124,7 +125,7 @@ def test_schedule_refuses_dates_outside_the_window(client, world, officer, name,
 
 
 def test_schedule_service_refuses_year_one(world, officer):
-    with pytest.raises(services.ChallengeRefused) as refused:
+    with pytest.raises(Refused) as refused:
         services.update_schedule(world.draft, officer, {
             "selection_on": date(1, 1, 1), "questions_close_at": datetime(1, 1, 1, tzinfo=timezone.utc)})
     assert set(refused.value.errors) == {"selection_on", "questions_close_at"}
@@ -150,7 +151,7 @@ def test_refused_attachment_leaves_no_row_and_no_file(app, client, world, office
 def test_attachment_service_checks_the_title_before_writing_the_file(app, world, officer):
     before = _files(app)
     upload = io.BytesIO(b"%PDF-1.7 plan")
-    with pytest.raises(services.ChallengeRefused):
+    with pytest.raises(Refused):
         add_attachment(world.draft, officer, FileStorage(upload, filename="plan.pdf"), "Plan\x00")
     assert _files(app) == before
 

@@ -483,6 +483,18 @@ def test_registration_list_shows_places_on_the_waiting_list(app, dw, make_org, m
     assert "Waiting list, place 1" in page and "Waiting list, place 2" in page
 
 
+def test_registration_list_pages_by_cursor_and_keeps_counting_the_waiting_list(app, dw, make_org, make_user):
+    event = add_event(dw.challenge, capacity=1)
+    _fill(event, make_org, make_user, service.PAGE_SIZE + 3)  # one registered, 52 waiting
+    client = as_user(app, dw.officer)
+    first = html(client.get(f"/manage/challenges/{dw.challenge.id}/dialogue/events/{event.id}/registrations"))
+    assert "Waiting list, place 49<" in first and "Waiting list, place 50<" not in first
+    next_link = re.search(r'href="([^"]*registrations\?after=\d+)"', first).group(1)
+    second = html(client.get(next_link))
+    places = re.findall(r"Waiting list, place (\d+)<", second)
+    assert places == ["50", "51", "52"] and "First page" in second
+
+
 def test_public_dialogue_runs_a_bounded_number_of_queries(app, dw, make_org, make_user):
     counts = []
     for n in (1, 10):

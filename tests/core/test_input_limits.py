@@ -56,8 +56,8 @@ def test_bounded_int_accepts_ids_and_refuses_what_the_database_cannot_hold():
 @pytest.mark.parametrize("role, url", [
     ("officer", "/manage/challenges?after=99999999999999999999"),
     ("platform_admin", "/admin/users?after=9223372036854775808"),
-    ("user", "/following?page=99999999999999999999"),
-    (None, "/challenges?page=2147483648"),
+    ("user", "/following?after=99999999999999999999"),
+    (None, "/challenges?after=2147483648"),
 ])
 def test_paging_values_beyond_the_range_are_ignored(client, login_as, role, url):
     if role:

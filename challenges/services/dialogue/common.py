@@ -1,13 +1,15 @@
-"""Shared rules of the market dialogue: constants, errors and the windows derived from dates and states."""
+"""Shared rules of the market dialogue: constants, and the windows derived from dates and states."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from auth.models import Organisation, User
 from challenges.models import Challenge, ChallengeState, RegistrationStatus
+from challenges.permissions import company_ids
 from core.models import utcnow
+from core.refusals import refuse_if
 
 S = ChallengeState
 REGISTERED, WAITING, CANCELLED = (RegistrationStatus.REGISTERED.value, RegistrationStatus.WAITING.value,
@@ -19,20 +21,6 @@ ANSWER_CUTOFF = timedelta(days=6)  # directive 2014/24 art. 53: answers at least
 ANSWER_WARNING = timedelta(days=3)  # the answer page warns this long before the cutoff
 REMINDER_AHEAD = timedelta(hours=24)
 PAGE_SIZE = 50
-
-
-class DialogueError(Exception):
-    """A dialogue rule refused the action; `message` is safe to show, `field` names the form field."""
-
-    def __init__(self, message: Any, field: str | None = None, status: int = 400) -> None:
-        super().__init__(str(message))
-        self.message, self.field, self.status = message, field, status
-
-
-def _refuse(condition: bool, message: Any, field: str | None = None, status: int = 400) -> None:
-    """Raise DialogueError when condition holds."""
-    if condition:
-        raise DialogueError(message, field, status)
 
 
 # --- windows, derived from dates and states ---------------------------------------------------
@@ -73,16 +61,22 @@ def rfi_open(challenge: Challenge, now: datetime | None = None) -> bool:
 
 def _require_running(challenge: Challenge, field: str | None = None) -> None:
     """Refuse unless the dialogue of the challenge is running (or approved to start)."""
-    _refuse(not dialogue_running(challenge),
-            _l("The market dialogue of this challenge is not running."), field)
+    refuse_if(not dialogue_running(challenge),
+              _l("The market dialogue of this challenge is not running."), field)
 
 
 def _require_recording(challenge: Challenge, field: str | None = None) -> None:
     """Refuse unless the dialogue's records may still be written."""
-    _refuse(not (challenge.has_dialogue and challenge.state in RECORD_STATES),
-            _l("The market dialogue of this challenge can no longer be changed."), field)
+    refuse_if(not (challenge.has_dialogue and challenge.state in RECORD_STATES),
+              _l("The market dialogue of this challenge can no longer be changed."), field)
+
+
+def _require_acting_for(organisation: Organisation, user: User) -> None:
+    """Refuse (403) unless the user is a member of the company they act for."""
+    refuse_if(organisation.id not in company_ids(user), _l("You do not act for this organisation."),
+              status_code=403)
 
 
 def _require_company_view(challenge: Challenge) -> None:
     """Companies take part only in published challenges."""
-    _refuse(not challenge.is_public, _l("This challenge is not published."), status=404)
+    refuse_if(not challenge.is_public, _l("This challenge is not published."), status_code=404)

@@ -18,15 +18,13 @@ from challenges.models import (
     EventRegistration,
 )
 from challenges.notifications import dialogue as notify
-from challenges.permissions import company_ids
 from challenges.services.dialogue.common import (
     CANCELLED,
     REGISTERED,
     REMINDER_AHEAD,
     WAITING,
-    DialogueError,
     S,
-    _refuse,
+    _require_acting_for,
     _require_company_view,
     _require_recording,
     _require_running,
@@ -34,6 +32,7 @@ from challenges.services.dialogue.common import (
 from core import audit
 from core.extensions import db
 from core.models import lock_row, utcnow
+from core.refusals import Refused, refuse_if
 
 # --- events -----------------------------------------------------------------------------------
 
@@ -53,15 +52,15 @@ class EventFields:
 
 def _check_times(starts_at: datetime, ends_at: datetime, *, future: bool) -> None:
     """An event or slot must end after it starts, and a new one starts in the future."""
-    _refuse(future and starts_at <= utcnow(), _l("Choose a start time in the future."), "starts_at")
-    _refuse(ends_at <= starts_at, _l("The end must be after the start."), "ends_at")
+    refuse_if(future and starts_at <= utcnow(), _l("Choose a start time in the future."), "starts_at")
+    refuse_if(ends_at <= starts_at, _l("The end must be after the start."), "ends_at")
 
 
 def _check_event(fields: EventFields, *, future: bool) -> None:
     """An event needs sensible times and an online link or a place."""
     _check_times(fields.starts_at, fields.ends_at, future=future)
-    _refuse(not (fields.online_url or fields.location),
-            _l("Give an online link, a place, or both."), "location")
+    refuse_if(not (fields.online_url or fields.location),
+              _l("Give an online link, a place, or both."), "location")
 
 
 def create_event(challenge: Challenge, fields: EventFields, actor: User) -> DialogueEvent:
@@ -87,7 +86,7 @@ def update_event(event: DialogueEvent, fields: EventFields, actor: User) -> Dial
     _check_event(fields, future=fields.starts_at != event.starts_at)
     lock_row(event)  # registrations wait, so the capacity check below stays true
     taken = _registered_count(event)
-    _refuse(fields.capacity is not None and fields.capacity < taken, _n(
+    refuse_if(fields.capacity is not None and fields.capacity < taken, _n(
         "%(num)d person is already registered: the capacity cannot be lower.",
         "%(num)d people are already registered: the capacity cannot be lower.", taken), "capacity")
     if fields.starts_at != event.starts_at:
@@ -106,10 +105,10 @@ def record_event_outcome(event: DialogueEvent, material: str | None, minutes: st
     lock_row(event)  # of simultaneous first publications, one is audited as the publication
     _require_recording(event.challenge)
     if publish:
-        _refuse(event.starts_at > utcnow(),
-                _l("Material and minutes are published after the event has started."), "minutes")
-        _refuse(not (material or minutes),
-                _l("Write the material or the minutes before publishing."), "minutes")
+        refuse_if(event.starts_at > utcnow(),
+                  _l("Material and minutes are published after the event has started."), "minutes")
+        refuse_if(not (material or minutes),
+                  _l("Write the material or the minutes before publishing."), "minutes")
     event.material, event.minutes = material or None, minutes or None
     first = publish and event.published_at is None
     if first:
@@ -137,12 +136,12 @@ def register_for_event(event: DialogueEvent, user: User, organisation: Organisat
     challenge = event.challenge
     _require_company_view(challenge)
     _require_running(challenge)
-    _refuse(organisation.id not in company_ids(user), _l("You do not act for this organisation."), status=403)
+    _require_acting_for(organisation, user)
     lock_row(event)  # simultaneous registrations count the places one after another
-    _refuse(event.starts_at <= utcnow(), _l("The event has already started: registration is closed."))
+    refuse_if(event.starts_at <= utcnow(), _l("The event has already started: registration is closed."))
     existing = _own_registration(event, user)
     if existing is not None and existing.status != CANCELLED:
-        raise DialogueError(_l("You are already registered for this event.") if existing.status == REGISTERED
+        raise Refused(_l("You are already registered for this event.") if existing.status == REGISTERED
                             else _l("You are already on the waiting list of this event."))
     if existing is not None:  # registering again joins the end of the queue
         db.session.delete(existing)
@@ -165,12 +164,12 @@ def register_for_event(event: DialogueEvent, user: User, organisation: Organisat
 
 def cancel_registration(event: DialogueEvent, user: User) -> EventRegistration:
     """Give up a place (the first on the waiting list moves up) or leave the waiting list."""
-    _refuse(event.starts_at <= utcnow(),
-            _l("The event has already started: the registration can no longer be cancelled."))
+    refuse_if(event.starts_at <= utcnow(),
+              _l("The event has already started: the registration can no longer be cancelled."))
     lock_row(event)
     registration = _own_registration(event, user)
-    _refuse(registration is None or registration.status == CANCELLED,
-            _l("You are not registered for this event."))
+    refuse_if(registration is None or registration.status == CANCELLED,
+              _l("You are not registered for this event."))
     was = registration.status
     registration.status = CANCELLED
     db.session.flush()

@@ -11,8 +11,7 @@ from auth.models import Organisation, User
 from challenges.models import Challenge, MeetingSlot
 from challenges.permissions import company_ids
 from challenges.services.dialogue.common import (
-    DialogueError,
-    _refuse,
+    _require_acting_for,
     _require_company_view,
     _require_recording,
     _require_running,
@@ -21,6 +20,7 @@ from challenges.services.dialogue.events import _check_times
 from core import audit
 from core.extensions import db
 from core.models import utcnow
+from core.refusals import Refused, refuse_if
 
 # --- one-to-one meetings ----------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ def create_slot(challenge: Challenge, starts_at: datetime, ends_at: datetime, pl
 def delete_slot(slot: MeetingSlot, actor: User) -> None:
     """Withdraw a meeting time nobody has booked."""
     _require_running(slot.challenge)
-    _refuse(slot.is_booked, _l("This time is booked: it cannot be removed."))
+    refuse_if(slot.is_booked, _l("This time is booked: it cannot be removed."))
     audit.record("meeting_slot_deleted", slot.challenge, actor,
                  data={"slot_id": slot.id, "starts_at": slot.starts_at.isoformat()})
     db.session.delete(slot)
@@ -55,12 +55,12 @@ def book_slot(slot: MeetingSlot, user: User, organisation: Organisation) -> Meet
     challenge = slot.challenge
     _require_company_view(challenge)
     _require_running(challenge)
-    _refuse(organisation.id not in company_ids(user), _l("You do not act for this organisation."), status=403)
-    _refuse(slot.starts_at <= utcnow(), _l("This time has already passed. Choose another time."))
+    _require_acting_for(organisation, user)
+    refuse_if(slot.starts_at <= utcnow(), _l("This time has already passed. Choose another time."))
     booked = db.session.scalar(select(MeetingSlot.id).where(
         MeetingSlot.challenge_id == challenge.id, MeetingSlot.booked_by_org_id == organisation.id))
-    _refuse(booked is not None, ONE_BOOKING)
-    _refuse(slot.is_booked, _l("Another company has just booked this time. Choose another time."))
+    refuse_if(booked is not None, ONE_BOOKING)
+    refuse_if(slot.is_booked, _l("Another company has just booked this time. Choose another time."))
     now = utcnow()
     try:
         with db.session.begin_nested():  # the unique constraint backs the check above against races
@@ -69,8 +69,8 @@ def book_slot(slot: MeetingSlot, user: User, organisation: Organisation) -> Meet
                 .values(booked_by_org_id=organisation.id, booked_by_user_id=user.id, booked_at=now)
                 .execution_options(synchronize_session=False)).rowcount
     except IntegrityError:
-        raise DialogueError(ONE_BOOKING) from None
-    _refuse(claimed != 1, _l("Another company has just booked this time. Choose another time."))
+        raise Refused(ONE_BOOKING) from None
+    refuse_if(claimed != 1, _l("Another company has just booked this time. Choose another time."))
     db.session.refresh(slot)
     audit.record("meeting_booked", slot, user, data={"organisation_id": organisation.id,
                                                      "challenge_id": challenge.id})
@@ -79,10 +79,10 @@ def book_slot(slot: MeetingSlot, user: User, organisation: Organisation) -> Meet
 
 def cancel_booking(slot: MeetingSlot, user: User) -> MeetingSlot:
     """The booking company frees its meeting time before the meeting starts."""
-    _refuse(slot.booked_by_org_id is None or slot.booked_by_org_id not in company_ids(user),
-            _l("Your company has not booked this time."))
-    _refuse(slot.starts_at <= utcnow(),
-            _l("The meeting has already started: the booking cannot be cancelled."))
+    refuse_if(slot.booked_by_org_id is None or slot.booked_by_org_id not in company_ids(user),
+              _l("Your company has not booked this time."))
+    refuse_if(slot.starts_at <= utcnow(),
+              _l("The meeting has already started: the booking cannot be cancelled."))
     organisation_id = slot.booked_by_org_id
     slot.booked_by_org_id = slot.booked_by_user_id = slot.booked_at = None
     db.session.flush()
@@ -94,9 +94,10 @@ def cancel_booking(slot: MeetingSlot, user: User) -> MeetingSlot:
 def record_meeting_minutes(slot: MeetingSlot, minutes: str, actor: User) -> MeetingSlot:
     """Record what was discussed in a held meeting (required before the dialogue closes)."""
     _require_recording(slot.challenge, "minutes")
-    _refuse(not slot.is_booked, _l("Nobody booked this time, so there was no meeting."), "minutes")
-    _refuse(slot.starts_at > utcnow(), _l("Minutes can be recorded once the meeting has started."), "minutes")
-    _refuse(not (minutes or "").strip(), _l("Write the minutes."), "minutes")
+    refuse_if(not slot.is_booked, _l("Nobody booked this time, so there was no meeting."), "minutes")
+    refuse_if(slot.starts_at > utcnow(), _l("Minutes can be recorded once the meeting has started."),
+              "minutes")
+    refuse_if(not (minutes or "").strip(), _l("Write the minutes."), "minutes")
     slot.minutes, slot.minutes_recorded_at = minutes.strip(), utcnow()
     audit.record("meeting_minutes_recorded", slot, actor, data={"challenge_id": slot.challenge_id})
     return slot

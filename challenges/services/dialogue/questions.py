@@ -8,10 +8,9 @@ from sqlalchemy.orm import lazyload
 from auth.models import Organisation, User
 from challenges.models import Challenge, Question
 from challenges.notifications import dialogue as notify
-from challenges.permissions import company_ids
 from challenges.services.dialogue.common import (
     QUESTION_STATES,
-    _refuse,
+    _require_acting_for,
     _require_company_view,
     answers_publishable,
     questions_open,
@@ -20,18 +19,19 @@ from challenges.services.following import followers_of
 from core import audit
 from core.extensions import db
 from core.models import lock_row, utcnow
+from core.refusals import refuse_if
 
 # --- questions and answers --------------------------------------------------------------------
 
 def ask_question(challenge: Challenge, user: User, organisation: Organisation, text: str) -> Question:
     """A company asks privately; the answer will be published to everyone."""
     _require_company_view(challenge)
-    _refuse(organisation.id not in company_ids(user), _l("You do not act for this organisation."), status=403)
-    _refuse(challenge.state not in QUESTION_STATES,
-            _l("Questions can be asked while the market dialogue or the call is running."), "text")
-    _refuse(not questions_open(challenge), _l("The question deadline has passed: questions are no longer "
+    _require_acting_for(organisation, user)
+    refuse_if(challenge.state not in QUESTION_STATES,
+              _l("Questions can be asked while the market dialogue or the call is running."), "text")
+    refuse_if(not questions_open(challenge), _l("The question deadline has passed: questions are no longer "
                                               "accepted."), "text")
-    _refuse(not (text or "").strip(), _l("Write your question."), "text")
+    refuse_if(not (text or "").strip(), _l("Write your question."), "text")
     question = Question(challenge_id=challenge.id, asked_by_id=user.id, organisation_id=organisation.id,
                         text=text.strip())
     db.session.add(question)
@@ -44,9 +44,9 @@ def ask_question(challenge: Challenge, user: User, organisation: Organisation, t
 def answer_question(question: Question, answer: str, actor: User) -> Question:
     """Write or rewrite the answer; nobody outside the city sees it until it is published."""
     lock_row(question)  # a publication sent at the same moment is seen, so a published answer stays final
-    _refuse(question.published_at is not None,
-            _l("This answer has already been published and can no longer be changed."), "answer")
-    _refuse(not (answer or "").strip(), _l("Write the answer."), "answer")
+    refuse_if(question.published_at is not None,
+              _l("This answer has already been published and can no longer be changed."), "answer")
+    refuse_if(not (answer or "").strip(), _l("Write the answer."), "answer")
     question.answer, question.answered_by_id, question.answered_at = answer.strip(), actor.id, utcnow()
     audit.record("question_answered", question, actor, data={"challenge_id": question.challenge_id})
     return question
@@ -63,7 +63,7 @@ def questions_by_id(challenge: Challenge, ids: list[int]) -> list[Question]:
     questions = list(db.session.scalars(
         select(Question).where(Question.id.in_(wanted), Question.challenge_id == challenge.id)
         .options(lazyload(Question.challenge))))
-    _refuse(len(questions) != len(wanted), NOT_PUBLISHABLE, "question_ids")
+    refuse_if(len(questions) != len(wanted), NOT_PUBLISHABLE, "question_ids")
     return questions
 
 
@@ -73,13 +73,13 @@ def publish_answers(challenge: Challenge, questions: list[Question], actor: User
     Returns the answers this call published. One already published, by a simultaneous
     request say, is left alone, so that each answer is audited and announced once.
     """
-    _refuse(not questions, _l("Choose at least one answered question to publish."), "question_ids")
-    _refuse(not challenge.is_public or challenge.state not in QUESTION_STATES,
-            _l("Answers are published while the market dialogue or the call is running."), "question_ids")
-    _refuse(not answers_publishable(challenge), TOO_LATE, "question_ids")
+    refuse_if(not questions, _l("Choose at least one answered question to publish."), "question_ids")
+    refuse_if(not challenge.is_public or challenge.state not in QUESTION_STATES,
+              _l("Answers are published while the market dialogue or the call is running."), "question_ids")
+    refuse_if(not answers_publishable(challenge), TOO_LATE, "question_ids")
     for question in questions:
-        _refuse(question.challenge_id != challenge.id or question.answer is None, NOT_PUBLISHABLE,
-                "question_ids")
+        refuse_if(question.challenge_id != challenge.id or question.answer is None, NOT_PUBLISHABLE,
+                  "question_ids")
     published = _claim_unpublished(questions)
     for question in published:
         audit.record("answer_published", question, actor, data={"challenge_id": challenge.id})

@@ -6,7 +6,7 @@ from dataclasses import field as default
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, null, select
+from sqlalchemy import case, func, null, select
 from sqlalchemy.orm import aliased, lazyload, raiseload
 
 from auth.models import Organisation, User
@@ -31,6 +31,7 @@ from challenges.services.dialogue.common import (
 )
 from core.extensions import db
 from core.models import utcnow
+from core.pagination import Page, keyset_page
 
 # --- reading ----------------------------------------------------------------------------------
 
@@ -199,42 +200,24 @@ def public_dialogue(challenge: Challenge, user: Any = None) -> PublicDialogue:
     return PublicDialogue(challenge, events, questions, slots, my_booking, companies, has_rfi)
 
 
-@dataclass
-class Page:
-    """One page of a list, with whether there is another after it."""
-
-    items: list[Any]
-    number: int
-    has_next: bool
-
-    @property
-    def offset(self) -> int:
-        """How many rows come before this page."""
-        return (self.number - 1) * PAGE_SIZE
+def event_registrations(event: DialogueEvent, after: int | None = None) -> Page:
+    """Registered people first, then the waiting list in order: rows (registration, place on the waiting list)."""
+    earlier = aliased(EventRegistration)
+    place = select(func.count(earlier.id)).where(
+        earlier.event_id == EventRegistration.event_id, earlier.status == WAITING,
+        earlier.id <= EventRegistration.id).scalar_subquery()
+    stmt = (select(EventRegistration, case((EventRegistration.status == WAITING, place)))
+            .where(EventRegistration.event_id == event.id, EventRegistration.status != CANCELLED))
+    return keyset_page(stmt, (EventRegistration.status, EventRegistration.id), after, PAGE_SIZE,
+                       cursor=EventRegistration.id, options=[lazyload(EventRegistration.event)], rows=True)
 
 
-def _page(stmt, number: int, *, rows: bool = False) -> Page:
-    """Run stmt for page `number` (1-based), fetching one row extra to know whether more follow."""
-    number = max(1, number)
-    stmt = stmt.limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE)
-    items = list(db.session.execute(stmt).all() if rows else db.session.scalars(stmt))
-    return Page(items[:PAGE_SIZE], number, len(items) > PAGE_SIZE)
-
-
-def event_registrations(event: DialogueEvent, number: int = 1) -> Page:
-    """Registered people first, then the waiting list in order, with person and company loaded."""
-    return _page(select(EventRegistration)
-                 .where(EventRegistration.event_id == event.id, EventRegistration.status != CANCELLED)
-                 .order_by(EventRegistration.status, EventRegistration.id)
-                 .options(lazyload(EventRegistration.event)), number)
-
-
-def questions_for_staff(challenge: Challenge, number: int = 1) -> Page:
+def questions_for_staff(challenge: Challenge, after: int | None = None) -> Page:
     """Every question with its company and the asker's name, unpublished first: rows (Question, name)."""
-    return _page(select(Question, User.name).join(User, User.id == Question.asked_by_id)
-                 .where(Question.challenge_id == challenge.id)
-                 .order_by(Question.published_at.is_not(None), Question.asked_at, Question.id)
-                 .options(lazyload(Question.challenge)), number, rows=True)
+    stmt = (select(Question, User.name).join(User, User.id == Question.asked_by_id)
+            .where(Question.challenge_id == challenge.id))
+    return keyset_page(stmt, (Question.published_at.is_not(None), Question.asked_at, Question.id), after,
+                       PAGE_SIZE, cursor=Question.id, options=[lazyload(Question.challenge)], rows=True)
 
 
 def question_counts(challenge: Challenge) -> dict[str, int]:

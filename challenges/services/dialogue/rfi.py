@@ -7,10 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.models import Organisation, User
 from challenges.models import Challenge, RfiQuestion, RfiResponse
-from challenges.permissions import company_ids
 from challenges.services.dialogue.common import (
-    DialogueError,
-    _refuse,
+    _require_acting_for,
     _require_company_view,
     _require_recording,
     _require_running,
@@ -20,6 +18,7 @@ from challenges.services.dialogue.reading import company_rfi_responses, rfi_ques
 from core import audit
 from core.extensions import db
 from core.models import lock_row, utcnow
+from core.refusals import Refused, refuse_if
 
 # --- request for information ------------------------------------------------------------------
 
@@ -49,7 +48,7 @@ def delete_rfi_question(question: RfiQuestion, challenge: Challenge, actor: User
     _require_running(challenge)
     answered = db.session.scalar(select(func.count(RfiResponse.id))
                                  .where(RfiResponse.question_id == question.id))
-    _refuse(answered > 0, _l("Companies have already answered this question: it cannot be removed."))
+    refuse_if(answered > 0, _l("Companies have already answered this question: it cannot be removed."))
     audit.record("rfi_question_deleted", challenge, actor, data={"rfi_question_id": question.id})
     db.session.delete(question)
     db.session.flush()
@@ -59,9 +58,9 @@ def save_rfi_responses(challenge: Challenge, user: User, organisation: Organisat
                        answers: dict[int, str]) -> list[int]:
     """Save a company's RFI answers (a blank answer removes one); returns the ids of changed questions."""
     _require_company_view(challenge)
-    _refuse(organisation.id not in company_ids(user), _l("You do not act for this organisation."), status=403)
-    _refuse(not rfi_open(challenge),
-            _l("The request for information is closed: the market dialogue has ended."))
+    _require_acting_for(organisation, user)
+    refuse_if(not rfi_open(challenge),
+              _l("The request for information is closed: the market dialogue has ended."))
     existing = company_rfi_responses(challenge, organisation)
     changed = []
     for question in rfi_questions(challenge):
@@ -80,8 +79,8 @@ def save_rfi_responses(challenge: Challenge, user: User, organisation: Organisat
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise DialogueError(_l("Someone from your company saved answers at the same time. Reload the page "
-                               "and try again."), status=409) from None
+        raise Refused(_l("Someone from your company saved answers at the same time. Reload the page "
+                               "and try again."), status_code=409) from None
     if changed:
         audit.record("rfi_answered", challenge, user, data={"organisation_id": organisation.id,
                                                             "rfi_question_ids": changed})
@@ -93,9 +92,9 @@ def save_rfi_synthesis(challenge: Challenge, text: str | None, publish: bool, ac
     lock_row(challenge)  # of simultaneous first publications, one is audited as the publication
     _require_recording(challenge, "synthesis")
     text = (text or "").strip() or None
-    _refuse(publish and not text, _l("Write the synthesis before publishing it."), "synthesis")
-    _refuse(challenge.rfi_synthesis_published_at is not None and not text,
-            _l("A published synthesis cannot be emptied."), "synthesis")
+    refuse_if(publish and not text, _l("Write the synthesis before publishing it."), "synthesis")
+    refuse_if(challenge.rfi_synthesis_published_at is not None and not text,
+              _l("A published synthesis cannot be emptied."), "synthesis")
     challenge.rfi_synthesis = text
     first = publish and challenge.rfi_synthesis_published_at is None
     if first:

@@ -5,9 +5,10 @@ from flask_babel import lazy_gettext as _l
 
 from auth.models import User
 from challenges.models import Challenge
-from challenges.services.dialogue.common import _refuse, _require_recording
+from challenges.services.dialogue.common import _require_recording
 from core import audit
 from core.models import lock_row, utcnow
+from core.refusals import refuse_if
 
 # --- dialogue summary -------------------------------------------------------------------------
 
@@ -17,8 +18,8 @@ def save_dialogue_summary(challenge: Challenge, summary: str | None, changes: st
     lock_row(challenge)  # of simultaneous first publications, one is audited as the publication
     _require_recording(challenge, "summary")
     summary, changes = (summary or "").strip() or None, (changes or "").strip() or None
-    _refuse((publish or challenge.dialogue_summary_published_at is not None) and not summary,
-            _l("Write what was learned in the dialogue."), "summary")
+    refuse_if((publish or challenge.dialogue_summary_published_at is not None) and not summary,
+              _l("Write what was learned in the dialogue."), "summary")
     challenge.dialogue_summary, challenge.dialogue_changes = summary, changes
     first = publish and challenge.dialogue_summary_published_at is None
     if first:

@@ -12,10 +12,8 @@ from auth.permissions import PLATFORM_ADMIN, roles_for
 from challenges.models import Challenge
 from challenges.permissions import can_view
 from challenges.services import dialogue as service
-from challenges.services.dialogue import DialogueError
 from core.extensions import db
 from core.forms import Form
-from core.limits import bounded_int
 from core.views import safe_next
 
 STAFF_READERS = {"decision_maker", "city_admin", PLATFORM_ADMIN}
@@ -28,11 +26,6 @@ MANAGE = "/manage/challenges/<int:challenge_id>/dialogue"
 def _me():
     """The logged-in user as a model (services and the audit log need it, not the proxy)."""
     return current_user._get_current_object()
-
-
-def _page_number() -> int:
-    """The page asked for; anything unusable means the first page."""
-    return max(1, request.args.get("page", 1, type=bounded_int) or 1)
 
 
 def _status(form: Form) -> int:
@@ -81,15 +74,6 @@ def _child(model: Any, challenge: Challenge, object_id: int) -> Any:
     if hasattr(model, "challenge"):
         stmt = stmt.options(lazyload(model.challenge))
     return db.session.scalar(stmt) or abort(404)
-
-
-def _refused(exc: DialogueError, form: Form) -> None:
-    """Undo the attempt and show the service's reason next to its field (or above the form)."""
-    db.session.rollback()
-    if exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def _back(default: str) -> str:

@@ -13,9 +13,10 @@ from challenges.forms.dialogue import (
 )
 from challenges.models import Challenge, DialogueEvent
 from challenges.services import dialogue as service
-from challenges.services.dialogue import DialogueError
-from challenges.views.dialogue.common import MANAGE, _child, _me, _page_number, _refused, _staff, _status
+from challenges.views.dialogue.common import MANAGE, _child, _me, _staff, _status
 from core.extensions import db
+from core.pagination import after_arg
+from core.refusals import Refused, put_on_form
 
 # --- officer pages: overview and events -------------------------------------------------------
 
@@ -47,8 +48,9 @@ def dialogue_event_new(challenge_id: int):
     if form.validate_on_submit():
         try:
             event = service.create_event(challenge, form.fields(), _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The event was published on the challenge's page."), "success")
@@ -70,8 +72,9 @@ def dialogue_event_edit(challenge_id: int, event_id: int):
     if form.validate_on_submit():
         try:
             service.update_event(event, form.fields(), _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The event was updated."), "success")
@@ -86,7 +89,7 @@ def dialogue_event_registrations(challenge_id: int, event_id: int):
     """Who is registered and who waits, in order (city staff only)."""
     challenge, _can_edit = _staff(challenge_id)
     status = next(iter(service.event_statuses(challenge, event_id=event_id)), None) or abort(404)
-    page = service.event_registrations(status.event, _page_number())
+    page = service.event_registrations(status.event, after_arg())
     return render_template("challenges/dialogue_event_registrations.html", challenge=challenge, status=status,
                            page=page)
 
@@ -102,8 +105,9 @@ def dialogue_event_record(challenge_id: int, event_id: int):
         try:
             service.record_event_outcome(event, form.material.data, form.minutes.data, form.publish.data,
                                          _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("Material and minutes were published.") if event.published_at else

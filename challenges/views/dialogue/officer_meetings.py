@@ -12,11 +12,11 @@ from challenges.forms.dialogue import (
 )
 from challenges.models import MeetingSlot
 from challenges.services import dialogue as service
-from challenges.services.dialogue import DialogueError
-from challenges.views.dialogue.common import MANAGE, _child, _me, _refused, _staff, _status
+from challenges.views.dialogue.common import MANAGE, _child, _me, _staff, _status
 from core.extensions import db
 from core.forms import Form
 from core.models import utcnow
+from core.refusals import Refused, put_on_form
 
 # --- officer pages: one-to-one meetings -------------------------------------------------------
 
@@ -29,8 +29,9 @@ def dialogue_slots(challenge_id: int):
     if form.validate_on_submit():
         try:
             service.create_slot(challenge, *form.times(), form.place.data, _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The meeting time is offered to every company."), "success")
@@ -50,7 +51,7 @@ def dialogue_slot_delete(challenge_id: int, slot_id: int):
         abort(400)
     try:
         service.delete_slot(slot, _me())
-    except DialogueError as exc:
+    except Refused as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
@@ -70,8 +71,9 @@ def dialogue_slot_minutes(challenge_id: int, slot_id: int):
     if form.validate_on_submit():
         try:
             service.record_meeting_minutes(slot, form.minutes.data, _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The minutes were saved."), "success")

@@ -14,9 +14,10 @@ from challenges.forms.dialogue import (
 )
 from challenges.models import Challenge, Question
 from challenges.services import dialogue as service
-from challenges.services.dialogue import DialogueError
-from challenges.views.dialogue.common import MANAGE, _child, _me, _page_number, _refused, _staff, _status
+from challenges.views.dialogue.common import MANAGE, _child, _me, _staff, _status
 from core.extensions import db
+from core.pagination import after_arg
+from core.refusals import Refused, put_on_form
 
 # --- officer pages: questions and answers -----------------------------------------------------
 
@@ -24,7 +25,7 @@ def _questions_page(challenge: Challenge, can_edit: bool, form: PublishAnswersFo
     """Every question of the challenge with its asker, and the publishing form."""
     return render_template(
         "challenges/dialogue_questions.html", challenge=challenge, can_edit=can_edit, form=form,
-        page=service.questions_for_staff(challenge, _page_number()),
+        page=service.questions_for_staff(challenge, after_arg()),
         publishable=set(service.publishable_question_ids(challenge)),
         deadline=service.answer_deadline(challenge), too_late=not service.answers_publishable(challenge),
         deadline_near=service.answer_deadline_near(challenge)), _status(form)
@@ -48,8 +49,9 @@ def dialogue_publish_answers(challenge_id: int):
         try:
             questions = service.publish_answers(
                 challenge, service.questions_by_id(challenge, form.question_ids.data), _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             if questions:
@@ -71,8 +73,9 @@ def dialogue_answer(challenge_id: int, question_id: int):
     if form.validate_on_submit():
         try:
             service.answer_question(question, form.answer.data, _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The answer was saved. Publish it to release it to everyone."), "success")

@@ -13,10 +13,10 @@ from challenges.forms.dialogue import (
 )
 from challenges.models import RfiQuestion
 from challenges.services import dialogue as service
-from challenges.services.dialogue import DialogueError
-from challenges.views.dialogue.common import MANAGE, _child, _me, _refused, _staff, _status
+from challenges.views.dialogue.common import MANAGE, _child, _me, _staff, _status
 from core.extensions import db
 from core.forms import Form
+from core.refusals import Refused, put_on_form
 
 # --- officer pages: request for information ---------------------------------------------------
 
@@ -29,8 +29,9 @@ def dialogue_rfi_manage(challenge_id: int):
     if form.validate_on_submit():
         try:
             service.add_rfi_question(challenge, form.text.data, _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The question was added."), "success")
@@ -50,8 +51,9 @@ def dialogue_rfi_question_edit(challenge_id: int, question_id: int):
     if form.validate_on_submit():
         try:
             service.update_rfi_question(question, challenge, form.text.data, _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The question was updated."), "success")
@@ -70,7 +72,7 @@ def dialogue_rfi_question_delete(challenge_id: int, question_id: int):
         abort(400)
     try:
         service.delete_rfi_question(question, challenge, _me())
-    except DialogueError as exc:
+    except Refused as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
@@ -97,8 +99,9 @@ def dialogue_rfi_synthesis(challenge_id: int):
     if form.validate_on_submit():
         try:
             service.save_rfi_synthesis(challenge, form.synthesis.data, form.publish.data, _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The synthesis was published.") if form.publish.data else _("The synthesis was saved."),
@@ -120,8 +123,9 @@ def dialogue_summary(challenge_id: int):
         try:
             service.save_dialogue_summary(challenge, form.summary.data, form.changes.data, form.publish.data,
                                           _me())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The dialogue summary was published.") if form.publish.data else

@@ -14,22 +14,21 @@ from challenges.forms.dialogue import (
     rfi_response_form,
 )
 from challenges.models import Challenge, DialogueEvent, MeetingSlot
-from challenges.notifications.dialogue import external_link
 from challenges.permissions import is_city_staff
 from challenges.services import dialogue as service
-from challenges.services.dialogue import DialogueError
 from challenges.views.dialogue.common import (
     PUBLIC,
     _back,
     _child,
     _for_company,
     _me,
-    _refused,
     _status,
     _viewable,
 )
 from core.extensions import db
 from core.limits import bounded_int
+from core.links import absolute_url
+from core.refusals import Refused, put_on_form
 
 # --- public pages and company actions ---------------------------------------------------------
 
@@ -68,7 +67,7 @@ def dialogue_event_calendar(challenge_id: int, event_id: int):
     """The event as a calendar file (.ics) for anyone who can see the challenge."""
     challenge = _viewable(challenge_id)
     event = _child(DialogueEvent, challenge, event_id)
-    link = external_link("challenges.dialogue_event", challenge_id=challenge.id, event_id=event.id)
+    link = absolute_url("challenges.dialogue_event", challenge_id=challenge.id, event_id=event.id)
     return Response(service.event_calendar(event, link), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="kokeilu-event-{event.id}.ics"'})
 
@@ -91,9 +90,9 @@ def dialogue_register(challenge_id: int, event_id: int):
     try:
         registration = service.register_for_event(event, _me(), form.organisation(companies))
         place = service.waiting_place(registration) if registration.status == service.WAITING else None
-    except DialogueError as exc:
+    except Refused as exc:
         db.session.rollback()
-        return _render_event(challenge, event_id, exc.message, exc.status)
+        return _render_event(challenge, event_id, exc.message, exc.status_code)
     db.session.commit()
     if place is None:
         flash(_("You are registered. A confirmation with a calendar invitation was sent to you by email."),
@@ -114,9 +113,9 @@ def dialogue_cancel_registration(challenge_id: int, event_id: int):
         return _render_event(challenge, event.id, _("The form could not be sent. Try again."), 400)
     try:
         service.cancel_registration(event, _me())
-    except DialogueError as exc:
+    except Refused as exc:
         db.session.rollback()
-        return _render_event(challenge, event_id, exc.message, exc.status)
+        return _render_event(challenge, event_id, exc.message, exc.status_code)
     db.session.commit()
     flash(_("Your registration was cancelled."), "success")
     return redirect(_back(url_for("challenges.dialogue_event", challenge_id=challenge_id, event_id=event_id)))
@@ -132,9 +131,9 @@ def dialogue_book_slot(challenge_id: int, slot_id: int):
         return _render_public(challenge, _("Choose your organisation and try again."), 400)
     try:
         service.book_slot(slot, _me(), form.organisation(companies))
-    except DialogueError as exc:
+    except Refused as exc:
         db.session.rollback()
-        return _render_public(challenge, exc.message, exc.status)
+        return _render_public(challenge, exc.message, exc.status_code)
     db.session.commit()
     flash(_("The meeting is booked. You can cancel it on this page until it starts."), "success")
     return redirect(_back(url_for("challenges.dialogue_public", challenge_id=challenge_id)))
@@ -150,9 +149,9 @@ def dialogue_cancel_booking(challenge_id: int, slot_id: int):
         return _render_public(challenge, _("The form could not be sent. Try again."), 400)
     try:
         service.cancel_booking(slot, _me())
-    except DialogueError as exc:
+    except Refused as exc:
         db.session.rollback()
-        return _render_public(challenge, exc.message, exc.status)
+        return _render_public(challenge, exc.message, exc.status_code)
     db.session.commit()
     flash(_("Your booking was cancelled."), "success")
     return redirect(_back(url_for("challenges.dialogue_public", challenge_id=challenge_id)))
@@ -167,8 +166,9 @@ def dialogue_ask(challenge_id: int):
     if form.validate_on_submit():
         try:
             service.ask_question(challenge, _me(), form.organisation(companies), form.text.data)
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("Your question was sent. Its answer will be published to everyone, without your name or "
@@ -194,8 +194,9 @@ def dialogue_rfi(challenge_id: int):
     if form.validate_on_submit():
         try:
             service.save_rfi_responses(challenge, _me(), form.organisation(companies), form.answers())
-        except DialogueError as exc:
-            _refused(exc, form)
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("Your answers were saved. Only the city's staff can read them."), "success")
