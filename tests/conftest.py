@@ -4,6 +4,10 @@ Choose the database with `--db=sqlite` (default) or `--db=postgresql`; the
 PostgreSQL server comes from TEST_DATABASE_URL, which `make test` sets after
 starting a throwaway server. The schema is created once per test session and
 every table is emptied after each test.
+
+Tests that need Redis take `redis_url`: without TEST_REDIS_URL they are skipped
+with the reason, so `pytest` runs on a subset anywhere. scripts/test.sh sets
+KOKEILU_REQUIRE_SERVICES=1, under which a missing service and any skip fail.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from auth.validators import business_id_check_digit
 from core.extensions import db as _db
 from core.extensions import mail
 
-pytest_plugins = ["tests.live"]
+pytest_plugins = ["tests.live", "pytester"]  # pytester: tests/test_suite_rules.py runs pytest on a sample
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -44,8 +48,42 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def services_required() -> bool:
+    """Whether a missing service is a failure (scripts/test.sh) rather than a reason to skip."""
+    return os.environ.get("KOKEILU_REQUIRE_SERVICES") == "1"
+
+
+def service_url(variable: str, service: str) -> str:
+    """The URL of a test service from the environment; skip the test without it, or fail when required."""
+    url = os.environ.get(variable)
+    if url:
+        return url
+    reason = (f"{variable} is not set: this test needs {service}. "
+              f"scripts/test.sh (and `make test`) starts a throwaway one and sets it.")
+    if services_required():
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Under KOKEILU_REQUIRE_SERVICES=1 nothing is skipped in silence: a skip is a failure."""
+    result = yield
+    report = result.get_result()
+    if services_required() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, which KOKEILU_REQUIRE_SERVICES=1 forbids: {reason}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The throwaway Redis that scripts/test.sh starts (TEST_REDIS_URL)."""
+    return service_url("TEST_REDIS_URL", "Redis")
+
+
 def postgres_server_url() -> str:
-    """The URL of the test PostgreSQL server (set by `make test`)."""
+    """The URL of the test PostgreSQL server (set by `make test`); --db=postgresql fails without it."""
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.fail("TEST_DATABASE_URL is not set: run the suite with `make test`, "
