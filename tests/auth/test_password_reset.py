@@ -16,10 +16,7 @@ from core.models import utcnow
 NEW_PASSWORD = "a brand new passphrase"
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """Read the pages in English, whatever translations exist."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # pages in English, whatever translations exist
 
 
 def reset_token(message):
