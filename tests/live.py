@@ -11,6 +11,7 @@ import http.client
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -21,6 +22,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from core.extensions import db as _db
 from core.extensions import mail
+from tests.factories import app_config, empty_tables
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -116,8 +118,6 @@ def at_once(server: LiveServer, calls: list[Call], timeout: float = 120) -> list
 @pytest.fixture
 def live_server(database_url: str, tmp_path) -> Iterator[LiveServer]:
     """A running Kokeilu on the test database; tables emptied afterwards."""
-    from tests.conftest import _empty_tables, app_config
-
     app = create_app(app_config(database_url, UPLOAD_DIR=str(tmp_path / "uploads"),
                                  BASE_URL="http://127.0.0.1"))
     with LiveServer(app) as server:
@@ -125,7 +125,7 @@ def live_server(database_url: str, tmp_path) -> Iterator[LiveServer]:
         yield server
     with app.app_context():
         _db.session.remove()
-        _empty_tables()
+        empty_tables()
         _db.engine.dispose()
 
 
@@ -186,14 +186,21 @@ class AxeCheckedPage:
         return getattr(self._page, name)
 
 
-@pytest.fixture
-def page(browser, live_server: LiveServer) -> Iterator[AxeCheckedPage]:
-    """A new browser page on the live server; every page visited must pass axe."""
-    context = browser.new_context(base_url=live_server.url, locale="fi-FI")
+@contextmanager
+def checked_page(browser, live_server: LiveServer, locale: str) -> Iterator[AxeCheckedPage]:
+    """A new browser page on the live server in a browser speaking locale; every page visited must pass axe."""
+    context = browser.new_context(base_url=live_server.url, locale=locale)
     context.set_default_timeout(10_000)
     checked = AxeCheckedPage(context.new_page())
-    yield checked
     try:
+        yield checked
         checked.check_accessibility()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser, live_server: LiveServer) -> Iterator[AxeCheckedPage]:
+    """A new browser page on the live server, in Finnish; every page visited must pass axe."""
+    with checked_page(browser, live_server, "fi-FI") as checked:
+        yield checked

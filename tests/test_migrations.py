@@ -7,7 +7,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from core.extensions import db
-from tests.conftest import app_config
+from tests.factories import app_config
 
 
 @pytest.fixture

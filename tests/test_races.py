@@ -16,13 +16,9 @@ from sqlalchemy import func, select
 from auth.models import OrgKind, Role, User
 from challenges.models import Criterion, EventRegistration, Follow, RfiQuestion
 from challenges.services import dialogue as service
-from core.audit import AuditEntry
 from core.extensions import db
 from core.mail import OutboxMessage
-from tests.auth.test_registration import form as registration_form
-from tests.challenges.test_challenge_workflow import make_challenge
-from tests.challenges.test_events import dw  # noqa: F401  (fixture)
-from tests.challenges.test_events import add_event
+from tests.factories import add_event, audit_count, make_challenge, registration_form
 from tests.live import Answer, Call, at_once, session_cookie
 
 MANAGE = "/manage/challenges/{id}/dialogue"
@@ -40,11 +36,6 @@ def assert_all_answered(answers: list[Answer]) -> None:
     """Every request got an answer, and none of them a server error."""
     failed = [(a.status, a.body[:300]) for a in answers if not 200 <= a.status < 500]
     assert not failed, failed
-
-
-def audit_count(action: str) -> int:
-    """How many audit rows of an action exist."""
-    return db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == action))
 
 
 def emails_by_recipient(event: str) -> dict[str, int]:

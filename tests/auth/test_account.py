@@ -8,27 +8,10 @@ from sqlalchemy import select
 from auth.models import Membership, OrgKind, Role, User
 from auth.passwords import verify_password
 from core import audit
-from core.audit import AuditEntry
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD, as_user, audit_entries
 
 EN = {"Accept-Language": "en"}
 NEW_PASSWORD = "a brand new long passphrase"
-
-
-def _entries(db, action):
-    """Audit rows with this action, oldest first."""
-    db.session.expire_all()
-    stmt = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-    return list(db.session.scalars(stmt))
-
-
-def _second_session(app, user):
-    """Another browser where the same person is logged in."""
-    other = app.test_client()
-    with other.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    return other
 
 
 @pytest.mark.parametrize("path", ["/account", "/account/export", "/account/delete"])
@@ -53,7 +36,7 @@ def test_profile_update_saves_name_and_language(client, db, login_as):
     assert response.status_code == 302
     db.session.refresh(user)
     assert (user.name, user.locale) == ("Maija Meikäläinen", "sv")
-    [entry] = _entries(db, "profile_updated")
+    [entry] = audit_entries("profile_updated")
     assert entry.actor_id == user.id and entry.data == {"fields": ["locale", "name"]}
 
 
@@ -82,7 +65,7 @@ def test_profile_update_with_unknown_language_is_refused(client, login_as):
 
 def test_password_change_keeps_this_session_and_ends_others(app, client, db, login_as):
     user = login_as("officer")
-    other = _second_session(app, user)
+    other = as_user(app, user)
     assert other.get("/account").status_code == 200
     response = client.post("/account/password", data={
         "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, headers=EN)
@@ -93,7 +76,7 @@ def test_password_change_keeps_this_session_and_ends_others(app, client, db, log
     db.session.refresh(user)
     assert verify_password(user.password_hash, NEW_PASSWORD)
     assert user.session_version == 2
-    assert [e.actor_id for e in _entries(db, "password_changed")] == [user.id]
+    assert [e.actor_id for e in audit_entries("password_changed")] == [user.id]
 
 
 def test_password_change_renews_this_browsers_remember_cookie_and_voids_old_ones(app, client, make_user):
@@ -129,8 +112,8 @@ def test_password_change_with_wrong_current_password_is_400_next_to_the_field(cl
     assert re.search(r'<div id="current_password-error"[^>]*>The current password is wrong.', html)
     db.session.refresh(user)
     assert verify_password(user.password_hash, PASSWORD) and user.session_version == 1
-    assert _entries(db, "password_changed") == []
-    assert len(_entries(db, "password_change_refused")) == 1
+    assert audit_entries("password_changed") == []
+    assert len(audit_entries("password_change_refused")) == 1
 
 
 def test_password_change_too_short_is_400(client, db, login_as):
@@ -177,7 +160,7 @@ def test_export_is_a_json_attachment_with_profile_memberships_and_actions(client
         "organisation": "Tampere", "organisation_kind": "city", "business_id": None, "role": "admin",
         "status": "active", "created_at": data["memberships"][0]["created_at"]}]
     assert [a["action"] for a in data["actions"]] == ["profile_updated"]
-    assert len(_entries(db, "personal_data_exported")) == 1
+    assert len(audit_entries("personal_data_exported")) == 1
 
 
 def test_export_never_contains_the_password_hash(client, db, login_as):
@@ -207,7 +190,7 @@ def test_delete_anonymises_and_logs_out(client, db, make_org, login_as):
     company = make_org(OrgKind.COMPANY.value)
     user = login_as("company_member", org=company)
     client.post("/account", data={"name": "Kim", "locale": "en"})
-    earlier = _entries(db, "profile_updated")
+    earlier = audit_entries("profile_updated")
     response = client.post("/account/delete", data={"current_password": PASSWORD}, headers=EN)
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert "Your account was deleted" in client.get("/", headers=EN).get_data(as_text=True)
@@ -217,8 +200,8 @@ def test_delete_anonymises_and_logs_out(client, db, make_org, login_as):
     assert (user.name, user.password_hash, user.active) == ("Deleted user", None, False)
     assert user.anonymised_at is not None and user.session_version == 2
     assert db.session.scalars(select(Membership).filter_by(user_id=user.id)).all() == []
-    assert [(e.id, e.actor_id) for e in _entries(db, "profile_updated")] == [(e.id, user.id) for e in earlier]
-    [entry] = _entries(db, "account_anonymised")
+    assert [(e.id, e.actor_id) for e in audit_entries("profile_updated")] == [(e.id, user.id) for e in earlier]
+    [entry] = audit_entries("account_anonymised")
     assert entry.actor_id == user.id and entry.object_id == user.id
     assert entry.data == {"memberships_removed": [{"organisation_id": company.id, "role": "member"}]}
     assert client.get("/account").status_code == 302
@@ -227,7 +210,7 @@ def test_delete_anonymises_and_logs_out(client, db, make_org, login_as):
 def test_delete_person_can_no_longer_log_in(app, client, login_as):
     user = login_as("officer")
     email = user.email
-    other = _second_session(app, user)
+    other = as_user(app, user)
     client.post("/account/delete", data={"current_password": PASSWORD})
     assert other.get("/account").status_code == 302
     assert app.test_client().post("/login", data={"email": email, "password": PASSWORD}).status_code == 400

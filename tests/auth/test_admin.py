@@ -1,53 +1,20 @@
 """User and organisation administration: scope, search, (de)activation, roles, organisations, query counts."""
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from auth.models import Membership, Organisation, OrgKind, Role, User
 from auth.services.accounts import add_membership
-from core.audit import AuditEntry
-from tests.conftest import PASSWORD, ROLES
+from tests.factories import PASSWORD, ROLES, as_user, audit_entries, count_queries
 
 EN = {"Accept-Language": "en"}
 ADMINS = {"platform_admin", "city_admin"}
 
 
-def _entries(db, action):
-    """Audit rows with this action, oldest first."""
-    db.session.expire_all()
-    stmt = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-    return list(db.session.scalars(stmt))
-
-
-def _session_for(app, user):
-    """A browser where user is logged in."""
-    browser = app.test_client()
-    with browser.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    return browser
-
-
 def _user_links(html):
     """Ids of the users linked from a user list page."""
     return [int(i) for i in re.findall(r'href="/admin/users/(\d+)"', html)]
-
-
-@contextmanager
-def count_queries(db):
-    """Count the SQL statements run inside the block."""
-    statements = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 # --- who gets in --------------------------------------------------------------------------
@@ -159,7 +126,7 @@ def test_admin_user_list_runs_the_same_queries_for_3_and_30_users(client, db, ma
 
     def measure():
         db.session.expire_all()
-        with count_queries(db) as statements:
+        with count_queries() as statements:
             response = client.get("/admin/users")
         assert response.status_code == 200
         return len(statements)
@@ -220,14 +187,14 @@ def test_admin_deactivate_ends_sessions_and_login(app, client, db, make_org, mak
     city = make_org()
     admin = login_as("city_admin", org=city)
     person = make_user(city, (Role.OFFICER.value,))
-    browser = _session_for(app, person)
+    browser = as_user(app, person)
     assert browser.get("/account").status_code == 200
     response = client.post(f"/admin/users/{person.id}/deactivate", headers=EN)
     assert response.status_code == 302
     assert browser.get("/account").status_code == 302
     login_form = {"email": person.email, "password": PASSWORD}
     assert app.test_client().post("/login", data=login_form).status_code == 400
-    [entry] = _entries(db, "user_deactivated")
+    [entry] = audit_entries("user_deactivated")
     assert (entry.actor_id, entry.object_id) == (admin.id, person.id)
     db.session.refresh(person)
     assert not person.active and person.session_version == 2
@@ -240,7 +207,7 @@ def test_admin_reactivate_lets_the_person_log_in_again(app, client, db, make_org
     assert client.post(f"/admin/users/{person.id}/reactivate").status_code == 302
     login_form = {"email": person.email, "password": PASSWORD}
     assert app.test_client().post("/login", data=login_form).status_code == 302
-    [entry] = _entries(db, "user_reactivated")
+    [entry] = audit_entries("user_reactivated")
     assert (entry.actor_id, entry.object_id) == (admin.id, person.id)
 
 
@@ -251,7 +218,7 @@ def test_admin_cannot_deactivate_self(client, db, login_as):
     html = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     assert "You cannot deactivate your own account." in html
     db.session.refresh(admin)
-    assert admin.active and _entries(db, "user_deactivated") == []
+    assert admin.active and audit_entries("user_deactivated") == []
 
 
 def test_admin_city_admin_cannot_deactivate_a_platform_admin(client, db, make_org, make_user, login_as):
@@ -274,13 +241,13 @@ def test_admin_add_and_remove_membership_are_audited(client, db, make_org, make_
     assert response.status_code == 302
     [membership] = db.session.scalars(select(Membership).filter_by(user_id=person.id)).all()
     assert (membership.organisation_id, membership.role) == (company.id, "owner")
-    added = _entries(db, "membership_added")[-1]
+    added = audit_entries("membership_added")[-1]
     assert (added.actor_id, added.object_id) == (admin.id, person.id)
     assert added.data["role"] == "owner" and added.data["organisation_id"] == company.id
     response = client.post(f"/admin/users/{person.id}/memberships/{membership.id}/remove")
     assert response.status_code == 302
     assert db.session.scalars(select(Membership).filter_by(user_id=person.id)).all() == []
-    [removed] = _entries(db, "membership_removed")
+    [removed] = audit_entries("membership_removed")
     assert (removed.actor_id, removed.object_id) == (admin.id, person.id)
     assert removed.data == {"organisation_id": company.id, "role": "owner", "status": "active"}
 
@@ -315,7 +282,7 @@ def test_admin_city_admin_cannot_add_a_company_role(client, db, make_org, make_u
         response = client.post(f"/admin/users/{person.id}/memberships",
                                data={"organisation_id": company.id, "role": role})
         assert response.status_code == 403
-    assert [e for e in _entries(db, "membership_added") if e.data["organisation_id"] == company.id] == []
+    assert [e for e in audit_entries("membership_added") if e.data["organisation_id"] == company.id] == []
     assert db.session.scalars(select(Membership).filter_by(organisation_id=company.id)).all() == []
 
 
@@ -359,7 +326,7 @@ def test_admin_cannot_give_themselves_a_role(client, db, make_org, login_as, rol
     assert "You cannot change your own roles" in response.get_data(as_text=True)
     db.session.expire_all()
     assert "decision_maker" not in {m.role for m in db.session.get(User, admin.id).memberships}
-    assert [e for e in _entries(db, "membership_added") if e.actor_id == admin.id] == []
+    assert [e for e in audit_entries("membership_added") if e.actor_id == admin.id] == []
 
 
 def test_admin_cannot_remove_their_own_role(client, db, make_org, make_user, login_as):
@@ -372,7 +339,7 @@ def test_admin_cannot_remove_their_own_role(client, db, make_org, make_user, log
     assert response.status_code == 302
     html = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     assert "You cannot change your own roles" in html
-    assert db.session.get(Membership, officer.id) is not None and _entries(db, "membership_removed") == []
+    assert db.session.get(Membership, officer.id) is not None and audit_entries("membership_removed") == []
 
 
 def test_admin_own_page_hides_the_role_controls_that_another_persons_page_shows(client, make_org, make_user,
@@ -422,7 +389,7 @@ def test_admin_creates_organisations_of_every_kind(client, db, login_as, kind, b
     org = db.session.scalar(select(Organisation).filter_by(slug="uusi"))
     assert org.kind == kind and org.business_id == (business_id or None) and org.name_en is None
     assert org.is_sme is (True if kind == "company" else None)
-    [entry] = _entries(db, "organisation_created")
+    [entry] = audit_entries("organisation_created")
     assert (entry.actor_id, entry.object_id) == (admin.id, org.id)
 
 
@@ -476,7 +443,7 @@ def test_admin_edit_organisation_saves_and_audits(client, db, make_org, login_as
     assert response.status_code == 302
     db.session.refresh(org)
     assert org.name_en == "Research Institute" and org.kind == "research"
-    [entry] = _entries(db, "organisation_updated")
+    [entry] = audit_entries("organisation_updated")
     assert entry.actor_id == admin.id and entry.data == {"fields": ["name_en"]}
 
 

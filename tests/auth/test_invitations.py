@@ -9,13 +9,10 @@ from sqlalchemy import func, select
 from auth.models import Invitation, Membership, User
 from core.audit import AuditEntry
 from core.models import utcnow
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """Read the pages in English, whatever translations exist."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # pages in English, whatever translations exist
 
 
 @pytest.fixture

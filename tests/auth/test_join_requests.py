@@ -7,10 +7,7 @@ from auth.services.accounts import add_membership
 from core.audit import AuditEntry
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """Read the pages in English, whatever translations exist."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # pages in English, whatever translations exist
 
 
 @pytest.fixture

@@ -5,19 +5,10 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import pytest
-from sqlalchemy import select
 
-from core.audit import AuditEntry
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD, audit_entries
 
 EN = {"Accept-Language": "en"}
-
-
-def _entries(db, action):
-    """Audit rows with this action, oldest first."""
-    db.session.expire_all()
-    stmt = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-    return list(db.session.scalars(stmt))
 
 
 def _login(client, email, password=PASSWORD, **extra):
@@ -31,7 +22,7 @@ def test_login_success_redirects_and_is_audited(client, db, make_user):
     assert response.status_code == 302
     assert response.headers["Location"] == "/account"
     assert client.get("/account", headers=EN).status_code == 200
-    [entry] = _entries(db, "login")
+    [entry] = audit_entries("login")
     assert (entry.actor_id, entry.object_type, entry.object_id) == (user.id, "users", user.id)
     db.session.refresh(user)
     assert user.last_login_at is not None
@@ -54,17 +45,17 @@ def test_login_wrong_password_is_refused_and_audited(client, db, make_user):
     response = _login(client, user.email, "not the password")
     assert response.status_code == 400
     assert "The email address or password is wrong." in response.get_data(as_text=True)
-    [entry] = _entries(db, "login_failed")
+    [entry] = audit_entries("login_failed")
     assert entry.object_id == user.id and entry.actor_id is None
     assert entry.data == {"reason": "credentials"}
-    assert _entries(db, "login") == []
+    assert audit_entries("login") == []
 
 
 def test_login_unknown_email_gets_the_same_answer(client, db):
     response = _login(client, "nobody@example.org")
     assert response.status_code == 400
     assert "The email address or password is wrong." in response.get_data(as_text=True)
-    [entry] = _entries(db, "login_failed")
+    [entry] = audit_entries("login_failed")
     assert entry.object_id is None
 
 
@@ -82,7 +73,7 @@ def test_login_deactivated_account_is_refused(client, db, make_user):
     db.session.commit()
     response = _login(client, user.email)
     assert response.status_code == 400
-    assert _entries(db, "login_failed")[0].data == {"reason": "inactive"}
+    assert audit_entries("login_failed")[0].data == {"reason": "inactive"}
 
 
 def test_login_remember_me_sets_a_remember_cookie(client, make_user):
@@ -174,7 +165,7 @@ def test_logout_ends_the_session_and_is_audited(client, db, login_as):
     response = client.post("/logout", headers=EN)
     assert response.status_code == 302
     assert client.get("/account").status_code == 302
-    [entry] = _entries(db, "logout")
+    [entry] = audit_entries("logout")
     assert entry.actor_id == user.id
 
 

@@ -16,10 +16,7 @@ from core.models import utcnow
 NEW_PASSWORD = "a brand new passphrase"
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """Read the pages in English, whatever translations exist."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # pages in English, whatever translations exist
 
 
 def reset_token(message):
@@ -182,14 +179,10 @@ def test_password_reset_requests_from_one_client_are_limited(client, outbox):
 
 
 @pytest.fixture
-def redis_queue(app):
+def redis_queue(app, redis_url):
     """The app with a real RQ queue of its own on the test Redis; jobs wait there, nothing runs them."""
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.fail("TEST_REDIS_URL is not set: run the suite with scripts/test.sh, which starts Redis.",
-                    pytrace=False)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    app.config.update(REDIS_URL=url, RQ_QUEUE=f"kokeilu-reset-{worker}")
+    app.config.update(REDIS_URL=redis_url, RQ_QUEUE=f"kokeilu-reset-{worker}")
     app.extensions.pop("kokeilu_redis", None)
     queue = get_queue(app)
     queue.empty()

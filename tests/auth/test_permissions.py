@@ -16,7 +16,7 @@ from auth.permissions import (
     visible_users,
 )
 from core.models import utcnow
-from tests.conftest import ROLE_SETUP, ROLES
+from tests.factories import ROLE_SETUP, ROLES
 
 # The membership roles each test role holds in its own organisation.
 OWN_ORG_ROLES = {

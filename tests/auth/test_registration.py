@@ -12,24 +12,13 @@ from auth.services.registration import TERMS_VERSION
 from core.audit import AuditEntry
 from core.mail import OutboxMessage
 from core.models import utcnow
-from tests.conftest import PASSWORD, _business_id
+from tests.factories import PASSWORD, business_id
+from tests.factories import registration_form as form
 
 COUNTED = (User, Organisation, Membership, UserToken, OutboxMessage)
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """Read the pages in English, whatever translations exist."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-def form(**overrides):
-    """A complete, valid registration of a new company."""
-    data = {"name": "Maija Meikäläinen", "email": "maija@yritys.example", "password": PASSWORD,
-            "password_confirm": PASSWORD, "locale": "en", "company_action": "new",
-            "business_id": "2736490-4", "company_name": "Yritys Oy", "accept_terms": "y"}
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+pytestmark = pytest.mark.usefixtures("english")  # pages in English, whatever translations exist
 
 
 def counts(db):
@@ -152,7 +141,7 @@ def test_register_with_a_known_address_checks_the_company_like_any_other(client,
 def test_register_from_one_client_is_limited_and_the_form_is_kept(client, db, outbox):
     for n in range(10):
         response = client.post("/register", data=form(email=f"person{n}@yritys.example",
-                                                      business_id=_business_id(n)))
+                                                      business_id=business_id(n)))
         assert response.status_code == 302, response.get_data(as_text=True)
     response = client.post("/register", data=form(email="one.more@yritys.example",
                                                   company_name="Viimeinen Oy"))

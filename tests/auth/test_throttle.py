@@ -1,7 +1,6 @@
 """The login throttle on its own: doubling waits, counts per (account, client) and per client, Redis too."""
 import os
 
-import pytest
 from limits.storage import MemoryStorage, storage_from_string
 
 from auth.throttle import MAX_WAIT, LoginThrottle, wait_after
@@ -37,12 +36,8 @@ def test_throttle_counts_per_client_across_accounts():
     assert throttle.wait("someone@example.org", "198.51.100.2") is None
 
 
-def test_throttle_in_redis():
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.fail("TEST_REDIS_URL is not set: run the suite with scripts/test.sh, which starts Redis.",
-                    pytrace=False)
-    storage = storage_from_string(url, key_prefix=f"test-throttle-{os.getpid()}")
+def test_throttle_in_redis(redis_url):
+    storage = storage_from_string(redis_url, key_prefix=f"test-throttle-{os.getpid()}")
     storage.reset()
     try:
         _exercise(LoginThrottle(storage))

@@ -3,78 +3,29 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
-from auth.models import Organisation, OrgKind, Role, User
-from challenges.models import Challenge, ChallengeState, Criterion, PilotSite, Theme
+from challenges.models import Challenge, ChallengeState, Criterion, PilotSite
 from challenges.services.catalogue import CatalogueQuery, catalogue_page, search_challenges
-from challenges.services.challenges import build_search_document
 from challenges.permissions import public_challenges
 from core.extensions import db
 from core.models import utcnow
+from tests.factories import UNPUBLISHED_STATES, add_challenge, build_catalogue_world, new_challenge
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 S = ChallengeState
-LOCKED_STATES = {S.OPEN, S.CLOSED, S.EVALUATION, S.AWARDED, S.UNSUCCESSFUL, S.PILOTING, S.COMPLETED}
-UNPUBLISHED_STATES = {S.DRAFT, S.AWAITING_APPROVAL}
 
 
-# --- factories shared by the catalogue and following tests ----------------------------------
-
-def new_challenge(city: Organisation, creator: User, state: S = S.OPEN, *, themes: list[Theme] = (),
-                  deadline_days: float | None = 20, opened_days_ago: float | None = None,
-                  **fields: Any) -> Challenge:
-    """An unsaved challenge in a state, with the facts that state implies (publication, lock, opening)."""
-    now = utcnow()
-    values: dict[str, Any] = {
-        "city": city, "created_by_id": creator.id, "workflow": "challenge.direct", "state": state.value,
-        "title_fi": "Haaste", "summary_fi": "Kuvaus", "problem": "Ongelma",
-        "proposals_close_at": None if deadline_days is None else now + timedelta(days=deadline_days),
-        "questions_close_at": None if deadline_days is None else now + timedelta(days=deadline_days - 7),
-    }
-    if state not in UNPUBLISHED_STATES:
-        values["published_at"] = now - timedelta(days=30)
-    if state in LOCKED_STATES:
-        opened = now - timedelta(days=opened_days_ago if opened_days_ago is not None else 10)
-        values.update(criteria_locked_at=opened, opened_at=opened)
-    values.update(fields)
-    challenge = Challenge(**values)
-    challenge.themes = list(themes)
-    challenge.search_document = build_search_document(challenge)
-    return challenge
-
-
-def add_challenge(*args: Any, **kwargs: Any) -> Challenge:
-    """A saved challenge (see new_challenge)."""
-    challenge = new_challenge(*args, **kwargs)
-    db.session.add(challenge)
-    db.session.commit()
-    return challenge
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    """Pages in English for visitors, so that assertions read the source strings."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
-def world(db, make_org, make_user):
-    """Two cities with an officer each, two themes and a company member."""
-    helsinki = make_org(OrgKind.CITY.value, slug="helsinki", name="Helsinki", name_sv="Helsingfors")
-    tampere = make_org(OrgKind.CITY.value, slug="tampere", name="Tampere", name_sv="Tammerfors")
-    learning = Theme(slug="learning", name_fi="Oppiminen", name_sv="Lärande", name_en="Learning")
-    climate = Theme(slug="climate", name_fi="Ilmasto", name_sv="Klimat", name_en="Climate")
-    db.session.add_all([learning, climate])
-    db.session.commit()
-    officer = make_user(helsinki, (Role.OFFICER.value,))
-    other_officer = make_user(tampere, (Role.OFFICER.value,))
-    return {"helsinki": helsinki, "tampere": tampere, "learning": learning, "climate": climate,
-            "officer": officer, "other_officer": other_officer}
+def world(db) -> dict:
+    """Two cities with an officer each, and two themes."""
+    return build_catalogue_world()
 
 
 def _titles(response) -> str:

@@ -5,29 +5,27 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from challenges.models import (Attachment, ChallengeState, Criterion, DialogueEvent, Follow, MeetingSlot,
                                PilotSite)
 from core.models import utcnow
 from core.extensions import db
-from tests.challenges.test_catalogue import english, new_challenge, world  # noqa: F401  (fixtures)
+from tests.factories import build_catalogue_world, count_queries, new_challenge
 
 MAX_QUERIES = 10
+pytestmark = pytest.mark.usefixtures("english")
+
+
+@pytest.fixture
+def world(db) -> dict:
+    """Two cities with an officer each, and two themes."""
+    return build_catalogue_world()
 
 
 def _queries(client, url: str) -> int:
     """How many SQL statements one GET of url issues (it must succeed)."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200, url
     return len(statements)
 

@@ -13,7 +13,8 @@ from challenges.models import Attachment, Follow
 from core.audit import AuditEntry
 from core.extensions import db
 from core.files import MAX_FILE_BYTES
-from tests.challenges.test_challenge_workflow import make_cast, make_challenge
+from tests.factories import error_next_to as _error_of
+from tests.factories import make_challenge
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,12 +33,6 @@ GOOD = {
 }
 
 
-@pytest.fixture
-def cast(make_org, make_user):
-    """A city with people in every role, and outsiders."""
-    return make_cast(make_org, make_user)
-
-
 def _upload(client, challenge, name: str, data: bytes, title: str = "Liite"):
     return client.post(f"/manage/challenges/{challenge.id}/attachments",
                        data={"title": title, "file": (io.BytesIO(data), name)},
@@ -48,12 +43,6 @@ def _stored_files(app) -> set[str]:
     """The names of the files in the upload directory."""
     directory = Path(app.config["UPLOAD_DIR"])
     return {p.name for p in directory.iterdir()} if directory.exists() else set()
-
-
-def _error_of(html: str, field_id: str) -> str:
-    match = re.search(rf'id="{re.escape(field_id)}-error"[^>]*>(.*?)</div>', html, re.S)
-    assert match, f"no error shown next to {field_id}"
-    return match.group(1)
 
 
 @pytest.mark.parametrize("name", GOOD)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from auth.models import OrgKind, Role
 from challenges.models import Challenge, CriteriaTemplate, Follow, Theme
@@ -19,24 +18,9 @@ from challenges.workflow import DIRECT, WITH_DIALOGUE
 from core.audit import AuditEntry
 from core.extensions import db
 from core.refusals import Conflict
-from tests.challenges.test_challenge_workflow import make_cast, make_challenge
-
-
-@pytest.fixture
-def cast(make_org, make_user):
-    """A city with people in every role, and outsiders."""
-    return make_cast(make_org, make_user)
-
-
-def _html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def _error_of(html: str, field_id: str) -> str:
-    """The message shown next to a field (the macro's `<id>-error` element)."""
-    match = re.search(rf'id="{re.escape(field_id)}-error"[^>]*>(.*?)</div>', html, re.S)
-    assert match, f"no error shown next to {field_id}"
-    return match.group(1)
+from tests.factories import count_queries, make_challenge
+from tests.factories import error_next_to as _error_of
+from tests.factories import html as _html
 
 
 def _fresh(challenge) -> Challenge:
@@ -477,21 +461,6 @@ def test_saving_without_changes_writes_nothing(client, cast, login):
 
 
 # --- the staff list ------------------------------------------------------------------------
-
-@contextmanager
-def count_queries():
-    """Count the SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-
 
 def _many(cast, n):
     for _ in range(n):

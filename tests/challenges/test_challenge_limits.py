@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -21,27 +20,21 @@ from core.extensions import db
 from core.models import utcnow
 from core.refusals import Refused
 from tests.factories import World, build_world
+from tests.factories import error_next_to as _error_next_to
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def world(db, make_org, make_user) -> World:
+def world(db) -> World:
     """The shared world: a Helsinki-like city whose draft the officer edits."""
-    return build_world(db, make_org, make_user)
+    return build_world()
 
 
 @pytest.fixture
 def officer(world, make_user, login):
     """An officer of the world's city, logged in."""
     return login(make_user(world.city, (Role.OFFICER.value,)))
-
-
-def _error_next_to(html: str, field_id: str) -> str:
-    """The message shown next to a field (the field macro's `<id>-error` element)."""
-    match = re.search(rf'id="{re.escape(field_id)}-error"[^>]*>(.*?)</div>', html, re.S)
-    assert match, f"no error shown next to {field_id}"
-    return match.group(1).strip()
 
 
 def _fresh(challenge: Challenge) -> Challenge:

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
-from typing import Any
 
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from auth.models import OrgKind, Role
-from challenges.models import (Challenge, ChallengeState, Criterion, DialogueEvent, EventRegistration, Follow,
-                               MeetingSlot, PilotSite, Question, Subscription)
-from challenges.services.challenges import create_challenge, transition_challenge
+from challenges.models import (Challenge, ChallengeState, DialogueEvent, EventRegistration, Follow,
+                               MeetingSlot, Question, Subscription)
+from challenges.services.challenges import transition_challenge
 from challenges.services.themes import ensure_themes
 from challenges.workflow import DIRECT, WITH_DIALOGUE, direct, with_dialogue, workflow_of
 from core.audit import AuditEntry
@@ -20,6 +18,7 @@ from core.extensions import db
 from core.mail import OutboxMessage
 from core.models import utcnow
 from core.workflow import SYSTEM, Blocked, NotAllowed
+from tests.factories import make_cast, make_challenge
 
 S = ChallengeState
 WORKFLOWS = {WITH_DIALOGUE: with_dialogue, DIRECT: direct}
@@ -41,9 +40,6 @@ EXPECTED = {
     "complete": ({"officer"}, S.COMPLETED),
     "cancel": ({"officer", "decision_maker"}, S.CANCELLED),
 }
-PUBLISHED_STATES = {s.value for s in S} - {S.DRAFT.value, S.AWAITING_APPROVAL.value}
-LOCKED_STATES = {S.OPEN.value, S.CLOSED.value, S.EVALUATION.value, S.AWARDED.value, S.UNSUCCESSFUL.value,
-                 S.PILOTING.value, S.COMPLETED.value}
 
 
 @pytest.fixture(autouse=True)
@@ -51,64 +47,6 @@ def english(app):
     """Service calls outside a request speak the default language; these tests read English messages."""
     with force_locale("en"):
         yield
-
-
-# --- factories shared by the challenge tests ---------------------------------------------
-
-def make_cast(make_org, make_user, city=None) -> dict[str, Any]:
-    """A city and one person in every role the lifecycle knows, plus outsiders."""
-    city = city or make_org(OrgKind.CITY.value, name="Helsinki", name_sv="Helsingfors", name_en="Helsinki")
-    company = make_org(OrgKind.COMPANY.value)
-    return {
-        "city": city, "company": company,
-        "officer": make_user(city, (Role.OFFICER.value,), name="Olli Officer"),
-        "decision_maker": make_user(city, (Role.DECISION_MAKER.value,), name="Dora Decider"),
-        "city_admin": make_user(city, (Role.CITY_ADMIN.value,)),
-        "platform_admin": make_user(platform_admin=True),
-        "company_owner": make_user(company, (Role.OWNER.value,)),
-        "other_city_officer": make_user(make_org(OrgKind.CITY.value), (Role.OFFICER.value,)),
-        "system": None,
-    }
-
-
-def make_challenge(city, officer, *, variant: str = WITH_DIALOGUE, state: str = S.DRAFT.value,
-                   due: bool = False, complete: bool = True, pilot_kind: str = "paid",
-                   **fields: Any) -> Challenge:
-    """A challenge with every publication requirement met, put in `state` as the lifecycle would leave it.
-
-    `due` puts the proposal deadline in the past (for closing); otherwise it is a month ahead.
-    """
-    challenge = create_challenge(city, officer, variant, pilot_kind, "Koulujen sisäilma",
-                                 "Ratkaisuja luokkien ilmanlaatuun.", title_sv="Skolornas inneluft")
-    if complete:
-        now = utcnow()
-        deadline = now - timedelta(days=1) if due else now + timedelta(days=30)
-        challenge.problem = "Luokkien ilma on huonoa iltapäivisin."
-        challenge.sites.append(PilotSite(name="Kallion koulu", kind="school", host_name="Rehtori",
-                                         host_email="rehtori@example.org"))
-        if pilot_kind == "paid":
-            challenge.max_per_pilot, challenge.total_budget, challenge.pilot_count = (
-                Decimal("20000"), Decimal("40000"), 2)
-        if variant == WITH_DIALOGUE:
-            challenge.dialogue_starts_at = deadline - timedelta(days=40)
-            challenge.dialogue_ends_at = deadline - timedelta(days=20)
-        challenge.questions_close_at = deadline - timedelta(days=10)
-        challenge.proposals_close_at = deadline
-        challenge.criteria.extend([
-            Criterion(position=0, name="Sopivuus", weight=60, scale=["0", "1", "2", "3", "4", "5"]),
-            Criterion(position=1, name="Toteutettavuus", weight=40, scale=["0", "1", "2", "3", "4", "5"])])
-    challenge.state = state
-    if state in PUBLISHED_STATES:
-        challenge.published_at = utcnow() - timedelta(days=50)
-    if state in LOCKED_STATES:
-        challenge.opened_at = challenge.criteria_locked_at = utcnow() - timedelta(days=45)
-    if variant == WITH_DIALOGUE and state != S.DRAFT.value:
-        challenge.dialogue_summary = "Opimme paljon."
-        challenge.dialogue_summary_published_at = utcnow() - timedelta(days=46)
-    for name, value in fields.items():
-        setattr(challenge, name, value)
-    db.session.commit()
-    return challenge
 
 
 # --- the tables, role by role ------------------------------------------------------------

@@ -13,9 +13,8 @@ from challenges.workflow import dialogue_complete, workflow_of
 from core.audit import AuditEntry
 from core.extensions import db
 from core.models import utcnow
-from tests.challenges.test_events import dw  # noqa: F401  (fixture)
-from tests.challenges.test_events import (OFFICER_ACTION, OFFICER_PAGE, assert_outcome, audit_count, as_user,
-                                          dialogue_challenge, html, outcome, person)
+from tests.factories import (OFFICER_ACTION, OFFICER_PAGE, as_user, assert_outcome, audit_count, dialogue_challenge,
+                             html, outcome, person)
 
 S = ChallengeState
 

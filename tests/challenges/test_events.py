@@ -1,179 +1,29 @@
-"""Dialogue events: announcing, registering, the waiting list, calendar files, reminders, material, minutes.
-
-The factories and the `dw` fixture at the top are shared by the other dialogue tests.
-"""
+"""Dialogue events: announcing, registering, the waiting list, calendar files, reminders, material, minutes."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from auth.models import Organisation, OrgKind, Role, User
 from challenges.dialogue_jobs import remind_event_participants
-from challenges.models import Challenge, ChallengeState, DialogueEvent, EventRegistration
+from challenges.models import ChallengeState, DialogueEvent, EventRegistration
 from challenges.services import dialogue as service
-from core.audit import AuditEntry
 from core.extensions import db
 from core.mail import OutboxMessage
-from core.models import utcnow
-from tests.conftest import IsolatedClient
+from tests.factories import (COMPANY_ACTION, OFFICER_ACTION, OFFICER_PAGE, PUBLIC_PAGE, add_event, as_user,
+                             assert_outcome, audit_count, count_queries, dialogue_challenge, html, outcome, person)
 
 S = ChallengeState
-
-
-# --- shared factories ----------------------------------------------------------------------------
-
-@dataclass
-class DialogueWorld:
-    """A city running a dialogue challenge, its staff, two companies, and a stranger city."""
-
-    city: Organisation
-    other_city: Organisation
-    officer: User
-    decision_maker: User
-    city_admin: User
-    other_officer: User
-    company: Organisation
-    other_company: Organisation
-    member: User
-    other_member: User
-    challenge: Challenge
-
-
-def dialogue_challenge(city: Organisation, creator: User, state: S = S.MARKET_DIALOGUE,
-                       **fields: Any) -> Challenge:
-    """A saved challenge of the dialogue workflow in a state, with dates that keep every window open."""
-    now = utcnow()
-    values: dict[str, Any] = {
-        "city_id": city.id, "created_by_id": creator.id, "workflow": "challenge.with_dialogue",
-        "state": state.value, "title_fi": "Koulun haaste", "title_en": "School challenge",
-        "summary_fi": "Kuvaus", "problem": "Ongelma", "dialogue_starts_at": now - timedelta(days=5),
-        "dialogue_ends_at": now + timedelta(days=20), "questions_close_at": now + timedelta(days=25),
-        "proposals_close_at": now + timedelta(days=40),
-        "published_at": None if state in (S.DRAFT, S.AWAITING_APPROVAL) else now - timedelta(days=10),
-    }
-    if state in (S.OPEN, S.CLOSED, S.EVALUATION, S.AWARDED, S.UNSUCCESSFUL, S.PILOTING, S.COMPLETED):
-        values.update(opened_at=now - timedelta(days=1), criteria_locked_at=now - timedelta(days=1))
-    values.update(fields)
-    challenge = Challenge(**values)
-    db.session.add(challenge)
-    db.session.commit()
-    return challenge
-
-
-def add_event(challenge: Challenge, *, capacity: int | None = None, starts_in: timedelta = timedelta(days=3),
-              **fields: Any) -> DialogueEvent:
-    """A saved event of the challenge."""
-    starts = utcnow() + starts_in
-    values: dict[str, Any] = {"challenge_id": challenge.id, "kind": "info_session", "title": "Info session",
-                              "starts_at": starts, "ends_at": starts + timedelta(hours=2),
-                              "location": "City Hall", "capacity": capacity}
-    values.update(fields)
-    event = DialogueEvent(**values)
-    db.session.add(event)
-    db.session.commit()
-    return event
 
 
 def company_person(make_user, company: Organisation, **fields: Any) -> User:
     """Another member of a company."""
     return make_user(company, (Role.MEMBER.value,), **fields)
-
-
-@pytest.fixture
-def dw(db, make_org, make_user) -> DialogueWorld:
-    """The dialogue world: Helsinki runs a challenge in market dialogue."""
-    city = make_org(OrgKind.CITY.value, name="Helsinki")
-    other_city = make_org(OrgKind.CITY.value, name="Tampere")
-    officer = make_user(city, (Role.OFFICER.value,), name="Olga Officer")
-    company = make_org(OrgKind.COMPANY.value, name="Acme Robotics Oy")
-    other_company = make_org(OrgKind.COMPANY.value, name="Beta Learning Ab")
-    return DialogueWorld(
-        city=city, other_city=other_city, officer=officer,
-        decision_maker=make_user(city, (Role.DECISION_MAKER.value,)),
-        city_admin=make_user(city, (Role.CITY_ADMIN.value,)),
-        other_officer=make_user(other_city, (Role.OFFICER.value,)),
-        company=company, other_company=other_company,
-        member=make_user(company, (Role.MEMBER.value,), name="Alice Asker", email="alice@acme.example"),
-        other_member=make_user(other_company, (Role.OWNER.value,), name="Bob Other"),
-        challenge=dialogue_challenge(city, officer))
-
-
-def as_user(app, user: User | None = None):
-    """A separate test client in English, logged in as user when given."""
-    app.test_client_class = IsolatedClient
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # visitors' pages; users have locale "en"
-    if user is not None:
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-    return client
-
-
-def html(response) -> str:
-    """The response body as text."""
-    return response.get_data(as_text=True)
-
-
-def audit_count(action: str) -> int:
-    """How many audit rows of an action exist."""
-    return db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == action))
-
-
-@contextmanager
-def count_queries():
-    """Count the SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", before)
-
-
-# Who asks, and what they get. "login" is a redirect to the login page.
-OFFICER_PAGE = {"visitor": "login", "officer": 200, "decision_maker": 200, "city_admin": 200,
-                "other_officer": 403, "member": 403}
-OFFICER_ACTION = {"visitor": "login", "officer": "ok", "decision_maker": 403, "city_admin": 403,
-                  "other_officer": 403, "member": 403}
-COMPANY_ACTION = {"visitor": "login", "officer": 403, "decision_maker": 403, "city_admin": 403,
-                  "other_officer": 403, "member": "ok"}
-PUBLIC_PAGE = {"visitor": 200, "officer": 200, "decision_maker": 200, "city_admin": 200,
-               "other_officer": 200, "member": 200}
-
-
-def person(dw: DialogueWorld, role: str) -> User | None:
-    """The world's user for a role name of the tables above."""
-    return None if role == "visitor" else getattr(dw, role)
-
-
-def outcome(response) -> Any:
-    """A response as the tables above name it: "login", an error code, or the status for success."""
-    if response.status_code in (302, 303) and "/login" in response.headers.get("Location", ""):
-        return "login"
-    if response.status_code in (403, 404):
-        return response.status_code
-    return response.status_code
-
-
-def assert_outcome(got: Any, expected: Any) -> None:
-    """"ok" accepts a success, a redirect after success, or a 400 for an empty form."""
-    if expected == "ok":
-        assert got in (200, 302, 400), got
-    else:
-        assert got == expected
 
 
 # --- announcing events ---------------------------------------------------------------------------

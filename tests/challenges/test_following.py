@@ -4,27 +4,28 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from auth.models import OrgKind
 from challenges.models import ChallengeState, Follow, Subscription
 from challenges.services.following import active_users, followers_of, subscriber_ids
-from core.audit import AuditEntry
 from core.extensions import db
-from tests.challenges.test_catalogue import add_challenge, english, world  # noqa: F401  (fixtures)
+from tests.factories import LOGIN, add_challenge, audit_count, build_catalogue_world, count_queries, outcome
 
 S = ChallengeState
+pytestmark = pytest.mark.usefixtures("english")
+
+
+@pytest.fixture
+def world(db) -> dict:
+    """Two cities with an officer each, and two themes."""
+    return build_catalogue_world()
 
 
 def _follows(challenge) -> int:
     """How many follow rows the challenge has."""
     stmt = select(func.count()).select_from(Follow).where(Follow.challenge_id == challenge.id)
     return db.session.scalar(stmt)
-
-
-def _audit(action: str) -> int:
-    """How many audit rows of an action there are."""
-    return db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action))
 
 
 # --- follow and unfollow -----------------------------------------------------------------------
@@ -36,11 +37,11 @@ def test_follow_twice_follows_once_and_unfollow_twice_unfollows_once(client, wor
         response = client.post(f"/challenges/{challenge.id}/follow")
         assert response.status_code == 302
         assert response.headers["Location"] == f"/challenges/{challenge.id}"
-    assert _follows(challenge) == 1 and _audit("challenge_followed") == 1
+    assert _follows(challenge) == 1 and audit_count("challenge_followed") == 1
     assert "Stop following" in client.get(f"/challenges/{challenge.id}").get_data(as_text=True)
     for _ in range(2):
         assert client.post(f"/challenges/{challenge.id}/unfollow").status_code == 302
-    assert _follows(challenge) == 0 and _audit("challenge_unfollowed") == 1
+    assert _follows(challenge) == 0 and audit_count("challenge_unfollowed") == 1
     assert "Follow this challenge" in client.get(f"/challenges/{challenge.id}").get_data(as_text=True)
 
 
@@ -102,7 +103,7 @@ def test_subscriptions_are_saved_and_replaced(client, world, login_as):
     assert _subscriptions(user) == {(t, None)}
     client.post("/subscriptions", data={"cities": [t]})  # the same again changes nothing
     assert _subscriptions(user) == {(t, None)}
-    assert _audit("subscriptions_changed") == 2
+    assert audit_count("subscriptions_changed") == 2
 
 
 def test_subscriptions_refuse_unknown_choices_and_keep_what_was_there(client, world, login_as):
@@ -123,13 +124,8 @@ def test_subscriptions_and_following_need_login(client, world):
 
 def _count_queries(fn):
     """Run fn and return (its result, the number of SQL statements it issued)."""
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with count_queries() as statements:
         result = fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     return result, len(statements)
 
 
@@ -172,33 +168,24 @@ def test_followers_of_returns_active_followers_in_one_query(world, make_user):
 
 # --- every route as every role -----------------------------------------------------------------
 
-OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
 ROLES = ("visitor", "company_member", "officer", "other_city_officer", "platform_admin")
 # route: (method, url template, {role: outcome on a published challenge}, {role: outcome on a draft})
-EVERYONE_OK = {role: OK for role in ROLES}
-LOGGED_IN = {role: LOGIN if role == "visitor" else OK for role in ROLES}
+EVERYONE_OK = {role: 200 for role in ROLES}
+LOGGED_IN = {role: LOGIN if role == "visitor" else 200 for role in ROLES}
+FOLLOWED = {role: LOGIN if role == "visitor" else 302 for role in ROLES}  # back to the challenge
+HIDDEN = {role: LOGIN if role == "visitor" else 404 for role in ROLES}
 ROUTES = {
     "challenges.catalogue": ("GET", "/challenges", EVERYONE_OK, EVERYONE_OK),
     "challenges.feed": ("GET", "/challenges/feed.atom", EVERYONE_OK, EVERYONE_OK),
     "challenges.detail": ("GET", "/challenges/{id}", EVERYONE_OK,
-                          {"visitor": NOT_FOUND, "company_member": NOT_FOUND, "officer": OK,
-                           "other_city_officer": NOT_FOUND, "platform_admin": OK}),
-    "challenges.follow": ("POST", "/challenges/{id}/follow", LOGGED_IN,
-                          {role: LOGIN if role == "visitor" else NOT_FOUND for role in ROLES}),
-    "challenges.unfollow": ("POST", "/challenges/{id}/unfollow", LOGGED_IN,
-                            {role: LOGIN if role == "visitor" else NOT_FOUND for role in ROLES}),
+                          {"visitor": 404, "company_member": 404, "officer": 200,
+                           "other_city_officer": 404, "platform_admin": 200}),
+    "challenges.follow": ("POST", "/challenges/{id}/follow", FOLLOWED, HIDDEN),
+    "challenges.unfollow": ("POST", "/challenges/{id}/unfollow", FOLLOWED, HIDDEN),
     "challenges.following": ("GET", "/following", LOGGED_IN, LOGGED_IN),
     "challenges.subscriptions": ("GET", "/subscriptions", LOGGED_IN, LOGGED_IN),
 }
 CASES = [(route, role, published) for route in ROUTES for role in ROLES for published in (True, False)]
-
-
-def _outcome(response) -> str:
-    """Classify a response."""
-    if response.status_code == 302 and "/login" in response.headers["Location"]:
-        return LOGIN
-    served = OK if response.status_code in (200, 302) else str(response.status_code)
-    return {403: FORBIDDEN, 404: NOT_FOUND}.get(response.status_code, served)
 
 
 @pytest.mark.parametrize("route, role, published", CASES,
@@ -213,7 +200,7 @@ def test_route_outcome_per_role(client, world, login, user_with_role, make_org, 
         login(user)
     method, url, on_public, on_draft = ROUTES[route]
     response = client.open(url.format(id=challenge.id), method=method)
-    assert _outcome(response) == (on_public if published else on_draft)[role]
+    assert outcome(response) == (on_public if published else on_draft)[role]
 
 
 def test_the_routes_table_covers_every_catalogue_route(app):

@@ -10,24 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from challenges.models import ChallengeState, MeetingSlot
 from challenges.services import dialogue as service
 from core.extensions import db
-from core.models import utcnow
-from tests.challenges.test_events import dw  # noqa: F401  (fixture)
-from tests.challenges.test_events import (COMPANY_ACTION, OFFICER_ACTION, OFFICER_PAGE, assert_outcome,
-                                          audit_count, as_user, dialogue_challenge, html, outcome, person)
+from tests.factories import (COMPANY_ACTION, OFFICER_ACTION, OFFICER_PAGE, add_slot, as_user, assert_outcome,
+                             audit_count, dialogue_challenge, html, outcome, person)
 
 S = ChallengeState
-
-
-def add_slot(challenge, *, starts_in: timedelta = timedelta(days=2), booked_by=None, **fields) -> MeetingSlot:
-    """A saved meeting slot, optionally booked by a company."""
-    starts = utcnow() + starts_in
-    slot = MeetingSlot(challenge_id=challenge.id, starts_at=starts, ends_at=starts + timedelta(minutes=45),
-                       place=fields.pop("place", "Room 101"), **fields)
-    if booked_by is not None:
-        slot.booked_by_org_id, slot.booked_at = booked_by.id, utcnow()
-    db.session.add(slot)
-    db.session.commit()
-    return slot
 
 
 def _book(app, dw, slot, user, organisation):

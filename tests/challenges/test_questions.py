@@ -13,10 +13,8 @@ from challenges.services import dialogue as service
 from core.extensions import db
 from core.mail import OutboxMessage
 from core.models import utcnow
-from tests.challenges.test_events import dw  # noqa: F401  (fixture)
-from tests.challenges.test_events import (COMPANY_ACTION, OFFICER_ACTION, OFFICER_PAGE, assert_outcome,
-                                          audit_count, as_user, count_queries, dialogue_challenge, html,
-                                          outcome, person)
+from tests.factories import (COMPANY_ACTION, OFFICER_ACTION, OFFICER_PAGE, as_user, assert_outcome, audit_count,
+                             count_queries, dialogue_challenge, html, outcome, person)
 
 S = ChallengeState
 

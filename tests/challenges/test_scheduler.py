@@ -9,7 +9,7 @@ from challenges.jobs import close_due_calls
 from challenges.models import Challenge
 from core.audit import AuditEntry
 from core.jobs import PERIODIC
-from tests.challenges.test_challenge_workflow import make_cast, make_challenge
+from tests.factories import make_cast, make_challenge
 
 
 def test_close_due_calls_closes_a_due_call_and_leaves_a_future_one(db, make_org, make_user):

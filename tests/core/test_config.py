@@ -3,7 +3,7 @@ import pytest
 
 from app import create_app
 from core.config import DEV_SECRET_KEY, ConfigurationError, check_config, load_config
-from tests.conftest import PASSWORD, app_config
+from tests.factories import PASSWORD, app_config
 
 PG = "postgresql+psycopg://kokeilu@db.internal/kokeilu"
 

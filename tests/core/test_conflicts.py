@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from app import create_app
 from challenges.models import Theme
 from core.extensions import db
-from tests.conftest import app_config
+from tests.factories import app_config
 
 
 def _theme(slug: str, name: str) -> Theme:

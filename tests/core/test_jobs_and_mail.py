@@ -165,16 +165,6 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def redis_url() -> str:
-    """The throwaway Redis that `make test` starts."""
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.fail("TEST_REDIS_URL is not set: run the suite with `make test`, which starts Redis.",
-                    pytrace=False)
-    return url
-
-
 class _Sink(MessageHandler):
     """Keeps every message the SMTP server receives."""
 

@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core.audit import AuditEntry
 from core.jobs import enqueue_after_commit
 from core.workflow import (SYSTEM, Blocked, CommentRequired, NotAllowed, StaleState, Transition, Workflow,
                            WorkflowDefinitionError, WorkflowRegistry, not_actor_of)
+from tests.factories import count_queries
 
 STATES = {"draft": "Draft", "review": "In review", "published": "Published", "archived": "Archived",
           "cancelled": "Cancelled"}
@@ -254,16 +255,8 @@ def test_not_actor_of_uses_its_own_reason_and_one_query(db, make_user):
     sample = Sample()
     sign_off_workflow().apply(sample, "cancel", person, comment="x")
     db.session.refresh(other)  # loaded now, so that only the guard's own queries are counted
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with count_queries() as statements:
         assert guard(sample, person) == "Ask a colleague."
         assert guard(sample, other) is None
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 2  # one query per check
     assert guard(sample, None) is None  # the system is never the earlier actor

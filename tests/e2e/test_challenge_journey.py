@@ -24,8 +24,8 @@ from auth.services.accounts import add_membership, create_user
 from challenges.models import Challenge, ChallengeState
 from challenges.services.themes import ensure_themes
 from core.extensions import db
-from tests.conftest import PASSWORD
-from tests.live import AxeCheckedPage
+from tests.factories import PASSWORD
+from tests.live import AxeCheckedPage, checked_page
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 BROWSER_LOCALES = {"fi": "fi-FI", "sv": "sv-SE"}
@@ -105,14 +105,8 @@ def state_of(live_server, challenge_id: int) -> str:
 @pytest.fixture
 def journey_page(browser, live_server, language: str) -> Iterator[AxeCheckedPage]:
     """A page whose browser speaks the journey's language; every page visited must pass axe."""
-    context = browser.new_context(base_url=live_server.url, locale=BROWSER_LOCALES[language])
-    context.set_default_timeout(10_000)
-    checked = AxeCheckedPage(context.new_page())
-    yield checked
-    try:
-        checked.check_accessibility()
-    finally:
-        context.close()
+    with checked_page(browser, live_server, BROWSER_LOCALES[language]) as checked:
+        yield checked
 
 
 def make_people(live_server, language: str) -> None:

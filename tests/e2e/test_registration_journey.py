@@ -7,7 +7,7 @@ from auth.models import Organisation
 from auth.services.accounts import add_membership, create_user
 from auth.services.invitations import invite
 from core.extensions import db
-from tests.conftest import _business_id
+from tests.factories import business_id
 
 PASSWORD = "a long and memorable passphrase"
 
@@ -70,7 +70,7 @@ def test_account_side_pages_pass_axe(page, live_server, live_mail):
     # Data made directly in the live app: a city admin who also owns a company with a pending request.
     with live_server.app.test_request_context():
         city = Organisation(kind="city", slug="vantaa", name="Vantaa")
-        company = Organisation(kind="company", slug="firma", name="Firma Oy", business_id=_business_id(7))
+        company = Organisation(kind="company", slug="firma", name="Firma Oy", business_id=business_id(7))
         db.session.add_all([city, company])
         admin = create_user("admin@vantaa.example", "Aino Admin", PASSWORD, verified=True, locale="en")
         add_membership(admin, city, "admin", actor=None)
