@@ -281,7 +281,7 @@ def build_world(db, make_org, make_user) -> World:
 def _challenge(db, city, creator, **fields) -> Challenge:
     """A challenge of the city in the given state."""
     now = utcnow()
-    challenge = Challenge(city_id=city.id, created_by_id=creator.id, workflow="challenge.with_dialogue",
+    challenge = Challenge(city_id=city.id, created_by_id=creator.id, workflow="challenge.with_dialogue.v1",
                           title_fi="Haaste", summary_fi="Tiivistelmä", questions_close_at=now + timedelta(days=20),
                           proposals_close_at=now + timedelta(days=30), **fields)
     db.session.add(challenge)

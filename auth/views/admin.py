@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from auth import bp
 from auth.forms.admin import ActionForm, MembershipForm, OrganisationEditForm, OrganisationForm, SearchForm
-from auth.models import ROLE_LABELS, Membership, Organisation, Role
+from auth.models import Membership, Organisation, Role
 from auth.permissions import (
     can_administer_users,
     can_change_roles,
@@ -78,7 +78,8 @@ def _render_user(user, membership_form: MembershipForm | None = None, status: in
     return render_template("auth/admin_user.html", user=user, entries=entries,
                            memberships=[m for m in user.memberships
                                         if services.in_scope(scope, m.organisation_id)],
-                           organisations=services.organisations_named_in(entries), role_labels=ROLE_LABELS,
+                           organisations=services.organisations_named_in(entries),
+                           role_labels=dict(Role.choices()),
                            membership_form=membership_form or _membership_form(), action_form=ActionForm(),
                            can_manage=can_manage_user(current_user, user),
                            can_change_roles=can_change_roles(current_user, user),

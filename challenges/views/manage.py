@@ -19,10 +19,10 @@ from sqlalchemy.orm import raiseload
 from auth.models import Organisation
 from auth.permissions import ensure, is_platform_admin, permission_required
 from challenges import bp
-from challenges.forms.challenge import (VARIANT_LABELS, ActionForm, AttachmentForm, BudgetForm, CriteriaForm,
-                                        ListFilterForm, NewChallengeForm, ScheduleForm, SitesForm, TermsForm,
-                                        TextsForm, TransitionForm, VersionedForm)
-from challenges.models import PILOT_KIND_LABELS, STATE_LABELS, Attachment, Challenge, PilotKind
+from challenges.forms.challenge import (ActionForm, AttachmentForm, BudgetForm, CriteriaForm, ListFilterForm,
+                                        NewChallengeForm, ScheduleForm, SitesForm, TermsForm, TextsForm,
+                                        TransitionForm, VersionedForm)
+from challenges.models import Attachment, Challenge, ChallengeState
 from challenges.permissions import (can_create_challenge, can_edit, can_edit_criteria, can_manage_list, can_view,
                                     is_city_staff, managed_challenges)
 from challenges.services import challenges as services
@@ -38,7 +38,7 @@ from core.limits import bounded_int
 from core.workflow import CommentRequired, TransitionError
 
 PAGE_SIZE = 25
-STATE_NAMES = {state.value: label for state, label in STATE_LABELS.items()}
+STATE_NAMES = dict(ChallengeState.choices())
 
 
 @dataclass(frozen=True)
@@ -180,8 +180,7 @@ def _render_detail(challenge: Challenge, status: int = 200, error: Any = None,
         action_forms=_action_forms(challenge, options, submitted), missing=missing_for_publication(challenge),
         attachments=attachments_of(challenge), timeline=audit.timeline(challenge),
         field_labels=services.FIELD_LABELS, sections=SECTIONS, state_labels=STATE_NAMES,
-        can_edit=can_edit(current_user, challenge), variant_label=VARIANT_LABELS.get(challenge.workflow),
-        pilot_kind_label=PILOT_KIND_LABELS[PilotKind(challenge.pilot_kind)]), status
+        can_edit=can_edit(current_user, challenge), variant_label=workflow.label), status
 
 
 @bp.get("/manage/challenges/<int:challenge_id>")

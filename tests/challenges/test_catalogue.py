@@ -30,7 +30,7 @@ def new_challenge(city: Organisation, creator: User, state: S = S.OPEN, *, theme
     """An unsaved challenge in a state, with the facts that state implies (publication, lock, opening)."""
     now = utcnow()
     values: dict[str, Any] = {
-        "city": city, "created_by_id": creator.id, "workflow": "challenge.direct", "state": state.value,
+        "city": city, "created_by_id": creator.id, "workflow": "challenge.direct.v1", "state": state.value,
         "title_fi": "Haaste", "summary_fi": "Kuvaus", "problem": "Ongelma",
         "proposals_close_at": None if deadline_days is None else now + timedelta(days=deadline_days),
         "questions_close_at": None if deadline_days is None else now + timedelta(days=deadline_days - 7),

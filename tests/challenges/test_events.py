@@ -52,7 +52,7 @@ def dialogue_challenge(city: Organisation, creator: User, state: S = S.MARKET_DI
     """A saved challenge of the dialogue workflow in a state, with dates that keep every window open."""
     now = utcnow()
     values: dict[str, Any] = {
-        "city_id": city.id, "created_by_id": creator.id, "workflow": "challenge.with_dialogue",
+        "city_id": city.id, "created_by_id": creator.id, "workflow": "challenge.with_dialogue.v1",
         "state": state.value, "title_fi": "Koulun haaste", "title_en": "School challenge",
         "summary_fi": "Kuvaus", "problem": "Ongelma", "dialogue_starts_at": now - timedelta(days=5),
         "dialogue_ends_at": now + timedelta(days=20), "questions_close_at": now + timedelta(days=25),
