@@ -74,11 +74,11 @@ def admin_user(user_id: int):
 def _render_user(user, membership_form: MembershipForm | None = None, status: int = 200):
     """The user detail page."""
     scope = services.organisation_scope(current_user)
-    entries = services.recent_entries(user, scope)
+    entries = services.recent_entries(user, scope, request.args.get("before", type=bounded_int))
     return render_template("auth/admin_user.html", user=user, entries=entries,
                            memberships=[m for m in user.memberships
                                         if services.in_scope(scope, m.organisation_id)],
-                           organisations=services.organisations_named_in(entries),
+                           organisations=services.organisations_named_in(entries.entries),
                            role_labels=dict(Role.choices()),
                            membership_form=membership_form or _membership_form(), action_form=ActionForm(),
                            can_manage=can_manage_user(current_user, user),

@@ -178,7 +178,8 @@ def _render_detail(challenge: Challenge, status: int = 200, error: Any = None,
     return render_template(
         "challenges/manage_detail.html", challenge=challenge, options=options, error=error,
         action_forms=_action_forms(challenge, options, submitted), missing=missing_for_publication(challenge),
-        attachments=attachments_of(challenge), timeline=audit.timeline(challenge),
+        attachments=attachments_of(challenge),
+        timeline=audit.timeline(challenge, request.args.get("before", type=bounded_int)),
         field_labels=services.FIELD_LABELS, sections=SECTIONS, state_labels=STATE_NAMES,
         can_edit=can_edit(current_user, challenge), variant_label=workflow.label), status
 

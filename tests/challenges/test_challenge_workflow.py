@@ -1,6 +1,7 @@
 """The challenge lifecycle: every transition of both tables as every role, guards, pages and emails."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from challenges.models import (Challenge, ChallengeState, Criterion, DialogueEve
 from challenges.services.challenges import create_challenge, transition_challenge
 from challenges.services.themes import ensure_themes
 from challenges.workflow import DIRECT, FAMILY, WITH_DIALOGUE, direct, with_dialogue, workflow_of
+from core import audit
 from core.audit import AuditEntry
 from core.extensions import db
 from core.mail import OutboxMessage
@@ -589,3 +591,23 @@ def test_simultaneous_move_raises_stale_state_and_leaves_the_rollback_to_the_cal
     assert db.session.get(Challenge, challenge.id).state == "draft"
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "submit_for_approval")) == 0
 
+
+# --- the history on the overview page: newest first, a page at a time ----------------------------
+
+def test_overview_history_shows_the_newest_first_and_pages_back(client, make_org, make_user, login):
+    cast = make_cast(make_org, make_user)
+    challenge = make_challenge(cast["city"], cast["officer"])
+    for n in range(60):
+        audit.record("challenge_updated", challenge, cast["officer"], data={"fields": ["problem"]},
+                     comment=f"Muutos {n:02d}")
+    db.session.commit()
+    login(cast["officer"])
+    html = client.get(f"/manage/challenges/{challenge.id}").get_data(as_text=True)
+    assert "Muutos 59" in html and "Muutos 10" in html and "Muutos 09" not in html
+    assert "<strong>Created</strong>" not in html
+    assert html.index("Muutos 59") < html.index("Muutos 58")
+    older = re.search(r'href="([^"]*before=\d+[^"]*)">Show older entries', html).group(1).replace("&amp;", "&")
+    html = client.get(older).get_data(as_text=True)
+    assert "Muutos 09" in html and "Muutos 00" in html and "Muutos 10" not in html
+    assert "<strong>Created</strong>" in html and "Show older entries" not in html
+    assert "Show the newest entries" in html
