@@ -9,47 +9,31 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import LabelledEnum
 from core.extensions import db
 from core.i18n import localized, sql_in_languages
 from core.models import sql_values, utcnow
 
 
-class OrgKind(str, enum.Enum):
+class OrgKind(LabelledEnum):
     """What kind of body an organisation is."""
 
-    CITY = "city"
-    COMPANY = "company"
-    RESEARCH = "research"
-    MUNICIPAL_COMPANY = "municipal_company"
+    CITY = "city", _l("City")
+    COMPANY = "company", _l("Company")
+    RESEARCH = "research", _l("Research organisation")
+    MUNICIPAL_COMPANY = "municipal_company", _l("Municipal company")
 
 
-ORG_KIND_LABELS = {
-    OrgKind.CITY: _l("City"),
-    OrgKind.COMPANY: _l("Company"),
-    OrgKind.RESEARCH: _l("Research organisation"),
-    OrgKind.MUNICIPAL_COMPANY: _l("Municipal company"),
-}
-
-
-class Role(str, enum.Enum):
+class Role(LabelledEnum):
     """A role held in an organisation."""
 
-    CITY_ADMIN = "admin"
-    OFFICER = "officer"
-    DECISION_MAKER = "decision_maker"
-    EVALUATOR = "evaluator"
-    OWNER = "owner"
-    MEMBER = "member"
+    CITY_ADMIN = "admin", _l("Administrator")
+    OFFICER = "officer", _l("Officer")
+    DECISION_MAKER = "decision_maker", _l("Decision maker")
+    EVALUATOR = "evaluator", _l("Evaluator")
+    OWNER = "owner", _l("Owner")
+    MEMBER = "member", _l("Member")
 
-
-ROLE_LABELS = {
-    Role.CITY_ADMIN: _l("Administrator"),
-    Role.OFFICER: _l("Officer"),
-    Role.DECISION_MAKER: _l("Decision maker"),
-    Role.EVALUATOR: _l("Evaluator"),
-    Role.OWNER: _l("Owner"),
-    Role.MEMBER: _l("Member"),
-}
 
 # Which roles each kind of organisation hands out.
 ROLES_BY_KIND = {
@@ -103,7 +87,7 @@ class Organisation(db.Model):
     @property
     def kind_label(self):
         """The translated kind."""
-        return ORG_KIND_LABELS[OrgKind(self.kind)]
+        return OrgKind.label_of(self.kind)
 
     def __str__(self) -> str:
         return self.display_name
@@ -146,7 +130,7 @@ class Membership(db.Model):
     @property
     def role_label(self):
         """The translated role."""
-        return ROLE_LABELS[Role(self.role)]
+        return Role.label_of(self.role)
 
 
 class User(UserMixin, db.Model):
@@ -245,7 +229,7 @@ class Invitation(db.Model):
     @property
     def role_label(self):
         """The translated role."""
-        return ROLE_LABELS[Role(self.role)]
+        return Role.label_of(self.role)
 
 
 def load_user(login_id: str) -> User | None:

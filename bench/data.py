@@ -53,7 +53,7 @@ def generate_challenges(count: int, creator_id: int) -> int:
     rows = []
     for n in range(count):
         challenge = Challenge(
-            city_id=cities[n % len(cities)].id, created_by_id=creator_id, workflow="challenge.direct",
+            city_id=cities[n % len(cities)].id, created_by_id=creator_id, workflow="challenge.direct.v1",
             state="open", title_fi=f"Haaste {n}: ruokahävikin vähentäminen", summary_fi="Tiivistelmä " * 20,
             problem="Ongelma " * 50, questions_close_at=now + timedelta(days=n % 60 + 1),
             proposals_close_at=now + timedelta(days=n % 60 + 10), published_at=now, opened_at=now,

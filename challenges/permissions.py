@@ -11,6 +11,7 @@ from auth.permissions import (PLATFORM_ADMIN, is_platform_admin, org_roles, orga
 from challenges.models import PUBLIC_STATES, Challenge, ChallengeState
 
 CITY_STAFF_ROLES = (Role.CITY_ADMIN, Role.OFFICER, Role.DECISION_MAKER)
+EDITABLE_STATES = ChallengeState.states_where(editable=True)
 COMPANY = "company"
 PUBLIC = "public"
 _CITY_ROLE_NAMES = {Role.CITY_ADMIN.value: "city_admin", Role.OFFICER.value: "officer",
@@ -61,11 +62,8 @@ def can_create_challenge(user: Any) -> bool:
 
 
 def can_edit(user: Any, challenge: Challenge) -> bool:
-    """The owning city's officers edit a challenge until it is awarded or cancelled."""
-    editable = challenge.state in (ChallengeState.DRAFT.value, ChallengeState.AWAITING_APPROVAL.value,
-                                   ChallengeState.APPROVED.value, ChallengeState.MARKET_DIALOGUE.value,
-                                   ChallengeState.OPEN.value)
-    return editable and "officer" in _challenge_roles(challenge, user)
+    """The owning city's officers edit a challenge while its state is editable (until the call closes)."""
+    return challenge.state in EDITABLE_STATES and "officer" in _challenge_roles(challenge, user)
 
 
 def can_edit_criteria(user: Any, challenge: Challenge) -> bool:

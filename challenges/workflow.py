@@ -1,8 +1,10 @@
 """The challenge lifecycle as transition tables, one per variant (with or without market dialogue).
 
-DESIGN.md section 2. Guards are pure and say why they block; effects record the
-facts of a move (publication time, criteria lock). A challenge keeps the
-variant it was created with (`Challenge.workflow`).
+DESIGN.md section 2. The states and what each allows are in challenges/states.py;
+guards are pure and say why they block; effects record the facts of a move
+(publication time, criteria lock). A challenge keeps the table it was created with
+(`Challenge.workflow` stores its versioned name): a changed table is registered as
+a new version beside the old one, and only new challenges start on it.
 """
 from __future__ import annotations
 
@@ -10,14 +12,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from challenges.models import STATE_LABELS, Challenge, ChallengeState, PilotKind
+from challenges.models import Challenge, ChallengeState, PilotKind
 from core.models import utcnow
 from core.workflow import SYSTEM, Transition, Workflow, not_actor_of, registry
 
 S = ChallengeState
 OFFICER, DECISION_MAKER = "officer", "decision_maker"
-WITH_DIALOGUE = "challenge.with_dialogue"
-DIRECT = "challenge.direct"
+FAMILY = "challenge"
+# The tables new challenges start on; older versions stay registered for the challenges that use them.
+WITH_DIALOGUE = "challenge.with_dialogue.v1"
+DIRECT = "challenge.direct.v1"
 VARIANTS = (WITH_DIALOGUE, DIRECT)
 
 
@@ -91,34 +95,28 @@ def lock_criteria(challenge: Challenge, user: Any) -> None:
 
 # --- the tables --------------------------------------------------------------------------
 
-BEFORE_AWARD = (S.DRAFT, S.AWAITING_APPROVAL, S.APPROVED, S.MARKET_DIALOGUE, S.OPEN, S.CLOSED, S.EVALUATION)
-
-
-def _t(action: str, sources: tuple, target: ChallengeState, roles: set[str], label: Any, **kw: Any) -> Transition:
-    """A transition row with states given as enum members."""
-    return Transition(action, tuple(s.value for s in sources), target.value, frozenset(roles), label, **kw)
-
+T = Transition
 
 COMMON_START = [
-    _t("submit_for_approval", (S.DRAFT,), S.AWAITING_APPROVAL, {OFFICER}, _l("Send for approval"),
-       guards=(ready_to_publish,)),
-    _t("return_to_draft", (S.AWAITING_APPROVAL,), S.DRAFT, {OFFICER, DECISION_MAKER}, _l("Return to draft"),
-       comment_required=True, style="secondary"),
-    _t("approve", (S.AWAITING_APPROVAL,), S.APPROVED, {DECISION_MAKER}, _l("Approve for publication"),
-       guards=(ready_to_publish, not_actor_of("submit_for_approval", reason=_l(
-           "You sent this challenge for approval, so another decision maker must approve it."))),
-       effect=mark_published),
+    T("submit_for_approval", (S.DRAFT,), S.AWAITING_APPROVAL, {OFFICER}, _l("Send for approval"),
+      guards=(ready_to_publish,)),
+    T("return_to_draft", (S.AWAITING_APPROVAL,), S.DRAFT, {OFFICER, DECISION_MAKER}, _l("Return to draft"),
+      comment_required=True, style="secondary"),
+    T("approve", (S.AWAITING_APPROVAL,), S.APPROVED, {DECISION_MAKER}, _l("Approve for publication"),
+      guards=(ready_to_publish, not_actor_of("submit_for_approval", reason=_l(
+          "You sent this challenge for approval, so another decision maker must approve it."))),
+      effect=mark_published),
 ]
 
 COMMON_END = [
-    _t("close_call", (S.OPEN,), S.CLOSED, {SYSTEM}, _l("Close the call"), guards=(deadline_passed,)),
-    _t("start_evaluation", (S.CLOSED,), S.EVALUATION, {OFFICER}, _l("Start evaluation")),
-    _t("award", (S.EVALUATION,), S.AWARDED, {DECISION_MAKER}, _l("Sign the award decision"),
-       comment_required=True),
-    _t("declare_unsuccessful", (S.EVALUATION,), S.UNSUCCESSFUL, {DECISION_MAKER},
-       _l("Declare unsuccessful"), comment_required=True, style="secondary"),
-    _t("start_piloting", (S.AWARDED,), S.PILOTING, {OFFICER}, _l("Start piloting")),
-    _t("complete", (S.PILOTING,), S.COMPLETED, {OFFICER}, _l("Mark completed")),
+    T("close_call", (S.OPEN,), S.CLOSED, {SYSTEM}, _l("Close the call"), guards=(deadline_passed,)),
+    T("start_evaluation", (S.CLOSED,), S.EVALUATION, {OFFICER}, _l("Start evaluation")),
+    T("award", (S.EVALUATION,), S.AWARDED, {DECISION_MAKER}, _l("Sign the award decision"),
+      comment_required=True),
+    T("declare_unsuccessful", (S.EVALUATION,), S.UNSUCCESSFUL, {DECISION_MAKER},
+      _l("Declare unsuccessful"), comment_required=True, style="secondary"),
+    T("start_piloting", (S.AWARDED,), S.PILOTING, {OFFICER}, _l("Start piloting")),
+    T("complete", (S.PILOTING,), S.COMPLETED, {OFFICER}, _l("Mark completed")),
 ]
 
 
@@ -129,34 +127,32 @@ def _roles(user: Any, challenge: Challenge) -> set[str]:
     return roles_for(user, challenge)
 
 
-def _notify(challenge: Challenge, transition: Transition, user: Any, entry: Any) -> None:
-    """Who is told what lives in notifications.py."""
-    from challenges.notifications.lifecycle import challenge_transitioned
-
-    challenge_transitioned(challenge, transition, user, entry)
-
-
-def _workflow(name: str, middle: list[Transition], states: tuple[ChallengeState, ...]) -> Workflow:
-    """One variant of the challenge table over the given states."""
-    cancel = _t("cancel", tuple(s for s in BEFORE_AWARD if s in states), S.CANCELLED, {OFFICER, DECISION_MAKER},
-                _l("Cancel the challenge"), comment_required=True, style="danger")
-    return registry.register(Workflow(name, S.DRAFT.value, {s.value: STATE_LABELS[s] for s in states},
-                                      COMMON_START + middle + COMMON_END + [cancel],
-                                      roles_for=_roles, notify=_notify))
+def _workflow(name: str, label: Any, middle: list[Transition],
+              states: tuple[ChallengeState, ...]) -> Workflow:
+    """One variant of the challenge table over the given states; cancel is offered where a state allows it."""
+    cancel = T("cancel", tuple(s for s in states if s.state.has(cancellable=True)), S.CANCELLED,
+               {OFFICER, DECISION_MAKER}, _l("Cancel the challenge"), comment_required=True, style="danger")
+    return registry.register(Workflow(name, S.DRAFT, states, COMMON_START + middle + COMMON_END + [cancel],
+                                      roles_for=_roles, label=label))
 
 
-with_dialogue = _workflow(WITH_DIALOGUE, [
-    _t("start_dialogue", (S.APPROVED,), S.MARKET_DIALOGUE, {OFFICER}, _l("Start the market dialogue")),
-    _t("open_call", (S.MARKET_DIALOGUE,), S.OPEN, {OFFICER}, _l("Close the dialogue and open the call"),
-       guards=(dialogue_complete, deadline_ahead), effect=lock_criteria),
+with_dialogue = _workflow(WITH_DIALOGUE, _l("With a market dialogue before the call"), [
+    T("start_dialogue", (S.APPROVED,), S.MARKET_DIALOGUE, {OFFICER}, _l("Start the market dialogue")),
+    T("open_call", (S.MARKET_DIALOGUE,), S.OPEN, {OFFICER}, _l("Close the dialogue and open the call"),
+      guards=(dialogue_complete, deadline_ahead), effect=lock_criteria),
 ], tuple(S))
 
-direct = _workflow(DIRECT, [
-    _t("open_call", (S.APPROVED,), S.OPEN, {OFFICER}, _l("Open the call"),
-       guards=(deadline_ahead,), effect=lock_criteria),
+direct = _workflow(DIRECT, _l("Without a market dialogue: the call opens after approval"), [
+    T("open_call", (S.APPROVED,), S.OPEN, {OFFICER}, _l("Open the call"),
+      guards=(deadline_ahead,), effect=lock_criteria),
 ], tuple(s for s in S if s is not S.MARKET_DIALOGUE))
 
 
+def variants() -> list[Workflow]:
+    """The tables a new challenge can start on, for the officer's choice."""
+    return [registry.get(name) for name in VARIANTS]
+
+
 def workflow_of(challenge: Challenge) -> Workflow:
-    """The definition this challenge started with."""
+    """The table this challenge started with (its stored, versioned name)."""
     return registry.get(challenge.workflow)

@@ -6,6 +6,7 @@ describe; they are never updated or deleted (the ORM refuses, see below).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -91,17 +92,35 @@ def record(
     return entry
 
 
-def timeline(obj: Any, limit: int = 200) -> list[AuditEntry]:
-    """The history of one object, oldest first, with actors loaded in the same query."""
+TIMELINE_SIZE = 50
+
+
+@dataclass
+class Timeline:
+    """One page of an object's history, newest first; `older` is the `before` cursor of the next page."""
+
+    entries: list[AuditEntry]
+    older: int | None
+
+
+def timeline(obj: Any, before: int | None = None, limit: int = TIMELINE_SIZE) -> Timeline:
+    """The history of one object, newest first, `limit` entries older than the entry `before`; one query.
+
+    Keyset paging by id on the (object_type, object_id, id) index: a long history
+    shows its newest entries first and pages back without counting or offsets.
+    """
     object_type, object_id = object_key(obj)
     stmt = (
         select(AuditEntry)
         .where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
         .options(joinedload(AuditEntry.actor))
-        .order_by(AuditEntry.id)
-        .limit(limit)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit + 1)
     )
-    return list(db.session.scalars(stmt))
+    if before is not None:
+        stmt = stmt.where(AuditEntry.id < before)
+    rows = list(db.session.scalars(stmt))
+    return Timeline(rows[:limit], rows[limit - 1].id if len(rows) > limit else None)
 
 
 def register_action_labels(labels: Mapping[str, Any]) -> None:

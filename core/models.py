@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import enum
-
+import re
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -22,9 +23,19 @@ NAMING_CONVENTION = {
 }
 
 
-def sql_values(enum_cls: type[enum.Enum]) -> str:
-    """An enum's values as a SQL list, for CHECK constraints: "'a', 'b'"."""
-    return ", ".join(f"'{member.value}'" for member in enum_cls)
+_SQL_VALUE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def sql_values(values: Iterable[str]) -> str:
+    """Stored values (an enum, or some of its members) as a SQL list for CHECK constraints: "'a', 'b'".
+
+    The list becomes DDL text, so only lower-case identifiers are accepted.
+    """
+    names = [member.value if isinstance(member, enum.Enum) else member for member in values]
+    bad = [name for name in names if not _SQL_VALUE.fullmatch(name)]
+    if bad or not names:
+        raise ValueError(f"not a list of stored values for a CHECK constraint: {bad or names}")
+    return ", ".join(f"'{name}'" for name in names)
 
 
 def utcnow() -> datetime:

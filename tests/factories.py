@@ -283,8 +283,8 @@ def registration_form(**overrides: Any) -> dict[str, Any]:
 
 # --- challenges --------------------------------------------------------------------------------
 
-UNPUBLISHED_STATES = {S.DRAFT, S.AWAITING_APPROVAL}
-LOCKED_STATES = {S.OPEN, S.CLOSED, S.EVALUATION, S.AWARDED, S.UNSUCCESSFUL, S.PILOTING, S.COMPLETED}
+UNPUBLISHED_STATES = {S(name) for name in S.states_where(public=False)}
+LOCKED_STATES = {S(name) for name in S.states_where(locked=True)}
 
 
 def new_challenge(city: Organisation, creator: User, state: S = S.OPEN, *, themes: list[Theme] = (),

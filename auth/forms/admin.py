@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from auth.models import ORG_KIND_LABELS, ROLE_LABELS
+from auth.models import OrgKind, Role
 from auth.validators import BusinessId
 from core.forms import Form
 
@@ -33,14 +33,14 @@ class MembershipForm(Form):
     # with 403 by the view's permission check, not hidden as a form error.
     organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False,
                                   validators=[DataRequired(message=_l("Choose an organisation."))])
-    role = SelectField(_l("Role"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+    role = SelectField(_l("Role"), choices=Role.choices(),
                        validators=[DataRequired(message=_l("Choose a role."))])
 
 
 class OrganisationForm(Form):
     """An organisation's kind, names and identifiers."""
 
-    kind = SelectField(_l("Kind"), choices=[(kind.value, label) for kind, label in ORG_KIND_LABELS.items()],
+    kind = SelectField(_l("Kind"), choices=OrgKind.choices(),
                        validators=[DataRequired(message=_l("Choose the kind of organisation."))])
     name = StringField(_l("Official name"), filters=[_strip], validators=[
         DataRequired(message=_l("Enter the official name.")), Length(max=200)])

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from auth.forms.registration import (email_field, password_confirm_field, password_field, strip_text,
                                      terms_field)
-from auth.models import INVITABLE_CITY_ROLES, ROLE_LABELS
+from auth.models import INVITABLE_CITY_ROLES, Role
 from core.forms import Form
 from core.i18n import LANGUAGE_NAMES
 
@@ -15,7 +15,7 @@ class InvitationForm(Form):
 
     email = email_field(_l("Email address of the person to invite"))
     name = StringField(_l("Name (optional)"), filters=[strip_text], validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in INVITABLE_CITY_ROLES],
+    role = SelectField(_l("Role"), choices=Role.choices(INVITABLE_CITY_ROLES),
                        validators=[DataRequired(message=_l("Choose a role."))])
     locale = SelectField(_l("Language of the invitation"), choices=list(LANGUAGE_NAMES.items()),
                          validators=[DataRequired(message=_l("Choose a language."))])

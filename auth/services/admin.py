@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from auth.models import ROLES_BY_KIND, Membership, Organisation, OrgKind, Role, User
 from auth.permissions import (can_change_roles, is_platform_admin, organisation_ids, visible_organisations,
@@ -70,14 +70,13 @@ def find_visible_user(admin: User, user_id: int) -> User | None:
     return db.session.scalar(visible_users(admin).where(User.id == user_id))
 
 
-def recent_entries(user: User, scope: set[int] | None, limit: int = 20) -> list[AuditEntry]:
-    """The latest audit entries about a user within the admin's scope, newest first, actors loaded."""
-    object_type, object_id = audit.object_key(user)
-    stmt = (select(AuditEntry).where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
-            .options(joinedload(AuditEntry.actor)).order_by(AuditEntry.id.desc()).limit(limit * 3))
+def recent_entries(user: User, scope: set[int] | None, before: int | None = None,
+                   limit: int = 20) -> audit.Timeline:
+    """A page of the audit entries about a user, newest first, actors loaded, within the admin's scope."""
+    page = audit.timeline(user, before, limit)
     # Entries about another organisation's roles are filtered here: the JSON column is not portable SQL.
-    entries = [e for e in db.session.scalars(stmt) if in_scope(scope, (e.data or {}).get("organisation_id"))]
-    return entries[:limit]
+    return audit.Timeline([e for e in page.entries if in_scope(scope, (e.data or {}).get("organisation_id"))],
+                          page.older)
 
 
 def organisations_named_in(entries: list[AuditEntry]) -> dict[int, Organisation]:

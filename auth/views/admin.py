@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from auth import bp
 from auth.forms.admin import ActionForm, MembershipForm, OrganisationEditForm, OrganisationForm, SearchForm
-from auth.models import ROLE_LABELS, Membership, Organisation
+from auth.models import Membership, Organisation, Role
 from auth.permissions import (
     can_administer_users,
     can_change_roles,
@@ -19,6 +19,7 @@ from auth.permissions import (
 )
 from auth.services import admin as services
 from core.extensions import db
+from core.limits import bounded_int
 from core.pagination import after_arg
 from core.refusals import Refused, put_on_form
 
@@ -61,11 +62,12 @@ def admin_user(user_id: int):
 def _render_user(user, membership_form: MembershipForm | None = None, status: int = 200):
     """The user detail page."""
     scope = services.organisation_scope(current_user)
-    entries = services.recent_entries(user, scope)
+    entries = services.recent_entries(user, scope, request.args.get("before", type=bounded_int))
     return render_template("auth/admin_user.html", user=user, entries=entries,
                            memberships=[m for m in user.memberships
                                         if services.in_scope(scope, m.organisation_id)],
-                           organisations=services.organisations_named_in(entries), role_labels=ROLE_LABELS,
+                           organisations=services.organisations_named_in(entries.entries),
+                           role_labels=dict(Role.choices()),
                            membership_form=membership_form or _membership_form(), action_form=ActionForm(),
                            can_manage=can_manage_user(current_user, user),
                            can_change_roles=can_change_roles(current_user, user),

@@ -17,18 +17,15 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from challenges.models import (COMPENSATION_LABELS, PILOT_KIND_LABELS, SITE_KIND_LABELS, STATE_LABELS,
-                               Challenge, PilotKind)
+from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, SiteKind
 from challenges.services import challenges as services
 from challenges.services.criteria import MAX_CRITERIA, SCALE_POINTS, criteria_items, template_criteria
 from challenges.services.sites import MAX_SITES, SITE_FIELDS, too_many_sites
-from challenges.workflow import DIRECT, WITH_DIALOGUE
+from challenges.workflow import WITH_DIALOGUE, variants
 from core.forms import FieldList, Form, RowForm
 from core.i18n import LANGUAGE_LABELS, helsinki_to_utc, to_helsinki
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-VARIANT_LABELS = {WITH_DIALOGUE: _l("With a market dialogue before the call"),
-                  DIRECT: _l("Without a market dialogue: the call opens after approval")}
 
 
 def _strip(value: Any) -> Any:
@@ -61,9 +58,9 @@ class NewChallengeForm(Form):
 
     city_id = SelectField(_l("City"), coerce=int, validate_choice=False,
                           validators=[DataRequired(message=_l("Choose the city."))])
-    variant = RadioField(_l("Market dialogue"), choices=list(VARIANT_LABELS.items()), default=WITH_DIALOGUE,
+    variant = RadioField(_l("Market dialogue"), choices=[(w.name, w.label) for w in variants()], default=WITH_DIALOGUE,
                          validators=[DataRequired(message=_l("Choose whether there is a market dialogue."))])
-    pilot_kind = RadioField(_l("Kind of pilot"), choices=[(k.value, v) for k, v in PILOT_KIND_LABELS.items()],
+    pilot_kind = RadioField(_l("Kind of pilot"), choices=PilotKind.choices(),
                             default=PilotKind.PAID.value,
                             validators=[DataRequired(message=_l("Choose the kind of pilot."))])
     title_fi = StringField(_l("Title in Finnish"), filters=[_strip], validators=[
@@ -110,7 +107,7 @@ class SiteRowForm(RowForm):
     id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     name = StringField(_l("Name of the site"), filters=[_strip], validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Kind of site"), validators=[Optional()],
-                       choices=[("", "")] + [(k.value, v) for k, v in SITE_KIND_LABELS.items()])
+                       choices=[("", "")] + SiteKind.choices())
     address = StringField(_l("Address"), filters=[_strip], validators=[Optional(), Length(max=300)])
     host_name = StringField(_l("Host contact's name"), filters=[_strip],
                             validators=[Optional(), Length(max=200)])
@@ -172,7 +169,7 @@ class SitesForm(VersionedForm):
 class BudgetForm(VersionedForm):
     """The kind of pilot, the money and what the city offers."""
 
-    pilot_kind = RadioField(_l("Kind of pilot"), choices=[(k.value, v) for k, v in PILOT_KIND_LABELS.items()],
+    pilot_kind = RadioField(_l("Kind of pilot"), choices=PilotKind.choices(),
                             validators=[DataRequired(message=_l("Choose the kind of pilot."))])
     max_per_pilot = DecimalField(_l("Maximum per pilot (euros, excluding VAT)"), places=2, validators=[
         Optional(), NumberRange(min=0, message=_l("The amount cannot be negative."))])
@@ -181,7 +178,7 @@ class BudgetForm(VersionedForm):
     pilot_count = IntegerField(_l("Number of pilots"), validators=[
         Optional(), NumberRange(min=1, max=1000, message=_l("Enter a number of at least 1."))])
     compensation = RadioField(_l("Compensation"),
-                              choices=[(k.value, v) for k, v in COMPENSATION_LABELS.items()],
+                              choices=Compensation.choices(),
                               validators=[DataRequired(message=_l("Choose how the compensation is set."))])
     offers_site_access = BooleanField(_l("Access to a real setting for the pilot"))
     offers_facilitation = BooleanField(_l("Facilitation: the city helps to arrange the pilot"))
@@ -365,4 +362,4 @@ class ListFilterForm(Form):
         csrf = False
 
     state = SelectField(_l("State"), validators=[Optional()],
-                        choices=[("", _l("All states"))] + [(s.value, v) for s, v in STATE_LABELS.items()])
+                        choices=[("", _l("All states"))] + ChallengeState.choices())

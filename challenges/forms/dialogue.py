@@ -14,7 +14,7 @@ from wtforms import (DateTimeLocalField, Field, IntegerField, SelectField, Selec
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from auth.models import Organisation
-from challenges.models import EVENT_KIND_LABELS
+from challenges.models import EventKind
 from challenges.services.dialogue import EventFields
 from core.forms import Form
 from core.i18n import helsinki_to_utc, to_helsinki
@@ -65,7 +65,7 @@ class EventForm(Form):
     """An officer announces an info session, workshop or company day."""
 
     kind = SelectField(_l("Kind of event"),
-                       choices=[(k.value, label) for k, label in EVENT_KIND_LABELS.items()],
+                       choices=EventKind.choices(),
                        validators=[DataRequired(message=_l("Choose the kind of event."))])
     title = StringField(_l("Title"), filters=[strip_text], validators=[
         DataRequired(message=_l("Give the event a title.")), Length(max=200)])

@@ -1,14 +1,12 @@
 """The models of the challenges package."""
-from challenges.models.challenge import (COMPENSATION_LABELS, PILOT_KIND_LABELS, PUBLIC_STATES, SITE_KIND_LABELS,
-                                         STATE_LABELS, Attachment, Challenge, ChallengeState, Compensation,
+from challenges.models.challenge import (PUBLIC_STATES, Attachment, Challenge, ChallengeState, Compensation,
                                          CriteriaTemplate, Criterion, PilotKind, PilotSite, SiteKind, Theme)
-from challenges.models.dialogue import (EVENT_KIND_LABELS, DialogueEvent, EventKind, EventRegistration,
-                                        MeetingSlot, Question, RegistrationStatus, RfiQuestion, RfiResponse)
+from challenges.models.dialogue import (DialogueEvent, EventKind, EventRegistration, MeetingSlot, Question,
+                                        RegistrationStatus, RfiQuestion, RfiResponse)
 from challenges.models.following import Follow, Subscription
 
 __all__ = [
-    "COMPENSATION_LABELS", "PILOT_KIND_LABELS", "PUBLIC_STATES", "SITE_KIND_LABELS", "STATE_LABELS",
-    "Attachment", "Challenge", "ChallengeState", "Compensation", "CriteriaTemplate", "Criterion", "PilotKind",
-    "PilotSite", "SiteKind", "Theme", "EVENT_KIND_LABELS", "DialogueEvent", "EventKind", "EventRegistration",
+    "PUBLIC_STATES", "Attachment", "Challenge", "ChallengeState", "Compensation", "CriteriaTemplate", "Criterion",
+    "PilotKind", "PilotSite", "SiteKind", "Theme", "DialogueEvent", "EventKind", "EventRegistration",
     "MeetingSlot", "Question", "RegistrationStatus", "RfiQuestion", "RfiResponse", "Follow", "Subscription",
 ]

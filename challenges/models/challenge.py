@@ -1,7 +1,6 @@
 """A city's challenge: the need, where it can be piloted, the money, the dates and the criteria."""
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -11,91 +10,45 @@ from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
+from challenges.states import ChallengeState
+from core.enums import LabelledEnum
 from core.extensions import db
 from core.i18n import Localized, localized, sql_in_languages
 from core.models import sql_values, utcnow
+from core.workflow import registry
 
 
-
-class ChallengeState(str, enum.Enum):
-    """Where a challenge is in its lifecycle (DESIGN.md section 2)."""
-
-    DRAFT = "draft"
-    AWAITING_APPROVAL = "awaiting_approval"
-    APPROVED = "approved"
-    MARKET_DIALOGUE = "market_dialogue"
-    OPEN = "open"
-    CLOSED = "closed"
-    EVALUATION = "evaluation"
-    AWARDED = "awarded"
-    UNSUCCESSFUL = "unsuccessful"
-    PILOTING = "piloting"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
+# States are a table of their own (challenges/states.py): the workflow reads it as well as this model.
+PUBLIC_STATES = ChallengeState.states_where(public=True)  # a cancelled one only if it was ever published
 
 
-STATE_LABELS = {
-    ChallengeState.DRAFT: _l("Draft"),
-    ChallengeState.AWAITING_APPROVAL: _l("Awaiting approval"),
-    ChallengeState.APPROVED: _l("Approved"),
-    ChallengeState.MARKET_DIALOGUE: _l("Market dialogue"),
-    ChallengeState.OPEN: _l("Open for proposals"),
-    ChallengeState.CLOSED: _l("Closed"),
-    ChallengeState.EVALUATION: _l("Evaluation"),
-    ChallengeState.AWARDED: _l("Awarded"),
-    ChallengeState.UNSUCCESSFUL: _l("Unsuccessful"),
-    ChallengeState.PILOTING: _l("Piloting"),
-    ChallengeState.COMPLETED: _l("Completed"),
-    ChallengeState.CANCELLED: _l("Cancelled"),
-}
-
-# States in which the public sees a challenge (a cancelled one only if it was ever published).
-PUBLIC_STATES = tuple(s.value for s in ChallengeState
-                      if s not in (ChallengeState.DRAFT, ChallengeState.AWAITING_APPROVAL))
-
-
-class PilotKind(str, enum.Enum):
+class PilotKind(LabelledEnum):
     """Whether the city pays for pilots (and may procure) or co-develops for free."""
 
-    PAID = "paid"
-    CO_DEVELOPMENT = "co_development"
+    PAID = "paid", _l("Paid pilot")
+    CO_DEVELOPMENT = "co_development", _l("Free co-development (no payment, no procurement)")
 
 
-PILOT_KIND_LABELS = {PilotKind.PAID: _l("Paid pilot"),
-                     PilotKind.CO_DEVELOPMENT: _l("Free co-development (no payment, no procurement)")}
-
-
-class Compensation(str, enum.Enum):
+class Compensation(LabelledEnum):
     """How the pilot price is set."""
 
-    FIXED = "fixed"
-    PRICE_SCORED = "price_scored"
+    FIXED = "fixed", _l("Fixed compensation")
+    PRICE_SCORED = "price_scored", _l("Price is scored")
 
 
-COMPENSATION_LABELS = {Compensation.FIXED: _l("Fixed compensation"),
-                       Compensation.PRICE_SCORED: _l("Price is scored")}
-
-
-class SiteKind(str, enum.Enum):
+class SiteKind(LabelledEnum):
     """The kind of real setting a pilot runs in."""
 
-    SCHOOL = "school"
-    DAYCARE = "daycare"
-    LIBRARY = "library"
-    STREET = "street"
-    PARK = "park"
-    SPORTS = "sports"
-    HEALTH = "health"
-    OFFICE = "office"
-    OTHER = "other"
+    SCHOOL = "school", _l("School")
+    DAYCARE = "daycare", _l("Daycare centre")
+    LIBRARY = "library", _l("Library")
+    STREET = "street", _l("Street")
+    PARK = "park", _l("Park")
+    SPORTS = "sports", _l("Sports facility")
+    HEALTH = "health", _l("Health or social services unit")
+    OFFICE = "office", _l("Office")
+    OTHER = "other", _l("Other")
 
-
-SITE_KIND_LABELS = {
-    SiteKind.SCHOOL: _l("School"), SiteKind.DAYCARE: _l("Daycare centre"), SiteKind.LIBRARY: _l("Library"),
-    SiteKind.STREET: _l("Street"), SiteKind.PARK: _l("Park"), SiteKind.SPORTS: _l("Sports facility"),
-    SiteKind.HEALTH: _l("Health or social services unit"), SiteKind.OFFICE: _l("Office"),
-    SiteKind.OTHER: _l("Other"),
-}
 
 challenge_themes = Table(
     "challenge_themes", db.metadata,
@@ -134,8 +87,8 @@ class Challenge(db.Model):
         CheckConstraint("total_budget IS NULL OR total_budget >= 0", name="total_budget"),
         CheckConstraint("pilot_count IS NULL OR pilot_count >= 1", name="pilot_count"),
         # Criteria are locked exactly when the call has been opened.
-        CheckConstraint("state NOT IN ('open', 'closed', 'evaluation', 'awarded', 'unsuccessful', "
-                        "'piloting', 'completed') OR criteria_locked_at IS NOT NULL", name="criteria_locked"),
+        CheckConstraint(f"state NOT IN ({sql_values(ChallengeState.states_where(locked=True))}) "
+                        "OR criteria_locked_at IS NOT NULL", name="criteria_locked"),
         Index("ix_challenges_state_deadline", "state", "proposals_close_at"),
         Index("ix_challenges_city_state", "city_id", "state"),
     )
@@ -223,8 +176,27 @@ class Challenge(db.Model):
 
     @property
     def state_label(self):
-        """The translated state."""
-        return STATE_LABELS[ChallengeState(self.state)]
+        """The translated state, as staff call it."""
+        return ChallengeState(self.state).label
+
+    @property
+    def public_state_label(self):
+        """The translated state as companies and the public read it.
+
+        Before publication only the city's staff see the challenge, so they read the internal label.
+        """
+        state = ChallengeState(self.state)
+        return state.public_label or state.label
+
+    @property
+    def pilot_kind_label(self):
+        """The translated kind of pilot."""
+        return PilotKind.label_of(self.pilot_kind)
+
+    @property
+    def compensation_label(self):
+        """The translated way the pilot price is set."""
+        return Compensation.label_of(self.compensation)
 
     @property
     def is_public(self) -> bool:
@@ -234,7 +206,7 @@ class Challenge(db.Model):
     @property
     def has_dialogue(self) -> bool:
         """True when this challenge's workflow includes a market dialogue."""
-        return self.workflow.endswith("with_dialogue")
+        return ChallengeState.MARKET_DIALOGUE in registry.get(self.workflow).states
 
     @property
     def criteria_locked(self) -> bool:
@@ -269,7 +241,7 @@ class PilotSite(db.Model):
     @property
     def kind_label(self):
         """The translated kind of site."""
-        return SITE_KIND_LABELS[SiteKind(self.kind)]
+        return SiteKind.label_of(self.kind)
 
 
 class Criterion(db.Model):

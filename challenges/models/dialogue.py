@@ -10,20 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
 from challenges.models.challenge import Challenge
+from core.enums import LabelledEnum
 from core.extensions import db
 from core.models import sql_values, utcnow
 
 
-class EventKind(str, enum.Enum):
+class EventKind(LabelledEnum):
     """The kinds of dialogue events."""
 
-    INFO_SESSION = "info_session"
-    WORKSHOP = "workshop"
-    COMPANY_DAY = "company_day"
-
-
-EVENT_KIND_LABELS = {EventKind.INFO_SESSION: _l("Info session"), EventKind.WORKSHOP: _l("Workshop"),
-                     EventKind.COMPANY_DAY: _l("Company day")}
+    INFO_SESSION = "info_session", _l("Info session")
+    WORKSHOP = "workshop", _l("Workshop")
+    COMPANY_DAY = "company_day", _l("Company day")
 
 
 class DialogueEvent(db.Model):
@@ -58,7 +55,7 @@ class DialogueEvent(db.Model):
     @property
     def kind_label(self):
         """The translated kind."""
-        return EVENT_KIND_LABELS[EventKind(self.kind)]
+        return EventKind.label_of(self.kind)
 
 
 class RegistrationStatus(str, enum.Enum):

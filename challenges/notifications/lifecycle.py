@@ -1,7 +1,8 @@
 """Who is told what when a challenge moves through its lifecycle or changes after publication.
 
 Recipients are collected in one query per move, each person is emailed once,
-in their own language, through the outbox (sent after commit).
+in their own language, through the outbox (sent after commit). Moves arrive
+through the engine's `transitioned` signal (connected in `challenges.init_app`).
 """
 from __future__ import annotations
 
@@ -72,9 +73,10 @@ def creator(challenge: Challenge) -> Select:
     return select(Challenge.created_by_id).where(Challenge.id == challenge.id)
 
 
-def challenge_transitioned(challenge: Challenge, transition: Any, user: Any, entry: Any) -> None:
-    """Tell the people a move concerns (called by the workflow engine inside the transaction)."""
-    comment = entry.comment if entry is not None else None
+def challenge_transitioned(family: str, *, obj: Challenge, transition: Any, user: Any, entry: Any,
+                           **_: Any) -> None:
+    """Tell the people a move concerns: receives the engine's `transitioned` signal, inside the transaction."""
+    challenge, comment = obj, entry.comment
     action = transition.action
     staff_link = manage_link(challenge) if action in STAFF_ACTIONS else None
     if action == "submit_for_approval":

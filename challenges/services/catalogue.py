@@ -23,15 +23,17 @@ FEED_SIZE = 50
 
 S = ChallengeState
 
-# The public states as the reader thinks of them; each group lists the states it covers.
-STATUS_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
-    "dialogue": (_l("Coming up and market dialogue"), (S.APPROVED.value, S.MARKET_DIALOGUE.value)),
-    "open": (_l("Open for proposals"), (S.OPEN.value,)),
-    "evaluation": (_l("Closed, proposals being evaluated"), (S.CLOSED.value, S.EVALUATION.value)),
-    "piloting": (_l("Piloting"), (S.AWARDED.value, S.PILOTING.value)),
-    "completed": (_l("Completed"), (S.COMPLETED.value,)),
-    "ended": (_l("Ended without a pilot"), (S.UNSUCCESSFUL.value, S.CANCELLED.value)),
+# The public states as the reader thinks of them: each state names its group (challenges/states.py).
+_GROUP_LABELS = {
+    "dialogue": _l("Coming up and market dialogue"),
+    "open": _l("Open for proposals"),
+    "evaluation": _l("Closed, proposals being evaluated"),
+    "piloting": _l("Piloting"),
+    "completed": _l("Completed"),
+    "ended": _l("Ended without a pilot"),
 }
+STATUS_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    key: (label, S.states_where(public=True, catalogue=key)) for key, label in _GROUP_LABELS.items()}
 
 # Deadline filters: only calls that are open now, and optionally closing within so many days.
 DEADLINES: dict[str, tuple[Any, int | None]] = {
@@ -40,8 +42,9 @@ DEADLINES: dict[str, tuple[Any, int | None]] = {
     "30": (_l("Proposals close within 30 days"), 30),
 }
 
-# States whose proposal deadline is still to come: these lead the catalogue, soonest first.
-UPCOMING_STATES = (S.APPROVED.value, S.MARKET_DIALOGUE.value, S.OPEN.value)
+# Published states whose proposal deadline is still to come (the call has not closed, so the challenge
+# is still editable): these lead the catalogue, soonest first.
+UPCOMING_STATES = S.states_where(public=True, editable=True)
 
 _WORD = re.compile(r"[^\W_]+")
 SIMPLE = literal_column("'simple'::regconfig")

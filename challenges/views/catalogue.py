@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from auth.permissions import is_platform_admin
 from challenges import bp
 from challenges.forms.catalogue import ActionForm, CatalogueFilterForm, SubscriptionsForm
-from challenges.models import COMPENSATION_LABELS, PILOT_KIND_LABELS, Challenge
+from challenges.models import Challenge
 from challenges.permissions import can_view, is_city_staff
 from challenges.services import catalogue as catalogue_services
 from challenges.services import following as following_services
@@ -105,8 +105,7 @@ def detail(challenge_id: int):
         can_follow=challenge.is_public and following_services.can_follow(current_user),
         is_staff=is_city_staff(current_user, challenge),
         show_contacts=is_city_staff(current_user, challenge) or is_platform_admin(current_user),
-        dialogue=public_dialogue(challenge, current_user), pilot_kind_labels=PILOT_KIND_LABELS,
-        compensation_labels=COMPENSATION_LABELS)
+        dialogue=public_dialogue(challenge, current_user))
 
 
 def _login_to_follow(challenge_id: int):

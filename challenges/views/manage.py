@@ -18,10 +18,10 @@ from sqlalchemy import select
 from auth.models import Organisation
 from auth.permissions import ensure, is_platform_admin, permission_required
 from challenges import bp
-from challenges.forms.challenge import (VARIANT_LABELS, ActionForm, AttachmentForm, BudgetForm, CriteriaForm,
-                                        ListFilterForm, NewChallengeForm, ScheduleForm, SitesForm, TermsForm,
-                                        TextsForm, TransitionForm, VersionedForm)
-from challenges.models import PILOT_KIND_LABELS, STATE_LABELS, Attachment, Challenge, PilotKind
+from challenges.forms.challenge import (ActionForm, AttachmentForm, BudgetForm, CriteriaForm, ListFilterForm,
+                                        NewChallengeForm, ScheduleForm, SitesForm, TermsForm, TextsForm,
+                                        TransitionForm, VersionedForm)
+from challenges.models import Attachment, Challenge, ChallengeState
 from challenges.permissions import (can_create_challenge, can_edit, can_edit_criteria, can_manage_list, can_view,
                                     is_city_staff)
 from challenges.services import challenges as services
@@ -33,11 +33,12 @@ from challenges.workflow import missing_for_publication, workflow_of
 from core import audit
 from core.extensions import db
 from core.files import send_stored
+from core.limits import bounded_int
 from core.pagination import after_arg
 from core.refusals import Refused, Stale, put_on_form
 from core.workflow import TransitionError
 
-STATE_NAMES = {state.value: label for state, label in STATE_LABELS.items()}
+STATE_NAMES = dict(ChallengeState.choices())
 
 
 @dataclass(frozen=True)
@@ -151,10 +152,10 @@ def _render_detail(challenge: Challenge, status: int = 200, error: Any = None,
     return render_template(
         "challenges/manage_detail.html", challenge=challenge, options=options, error=error,
         action_forms=_action_forms(challenge, options, submitted), missing=missing_for_publication(challenge),
-        attachments=attachments_of(challenge), timeline=audit.timeline(challenge),
+        attachments=attachments_of(challenge),
+        timeline=audit.timeline(challenge, request.args.get("before", type=bounded_int)),
         field_labels=services.FIELD_LABELS, sections=SECTIONS, state_labels=STATE_NAMES,
-        can_edit=can_edit(current_user, challenge), variant_label=VARIANT_LABELS.get(challenge.workflow),
-        pilot_kind_label=PILOT_KIND_LABELS[PilotKind(challenge.pilot_kind)]), status
+        can_edit=can_edit(current_user, challenge), variant_label=workflow.label), status
 
 
 @bp.get("/manage/challenges/<int:challenge_id>")

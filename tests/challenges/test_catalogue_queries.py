@@ -108,7 +108,7 @@ def test_detail_page_query_count_does_not_grow_with_its_content(client, world, l
     elif role:
         login_as(role)
     small, large = (new_challenge(world["helsinki"], world["officer"], ChallengeState.MARKET_DIALOGUE,
-                                  workflow="challenge.with_dialogue",
+                                  workflow="challenge.with_dialogue.v1",
                                   themes=[world["learning"], world["climate"]])
                     for _ in range(2))
     db.session.add_all([small, large])

@@ -1,23 +1,26 @@
 """The challenge lifecycle: every transition of both tables as every role, guards, pages and emails."""
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from auth.models import OrgKind, Role
 from challenges.models import (Challenge, ChallengeState, DialogueEvent, EventRegistration, Follow,
                                MeetingSlot, Question, Subscription)
 from challenges.services.challenges import transition_challenge
 from challenges.services.themes import ensure_themes
-from challenges.workflow import DIRECT, WITH_DIALOGUE, direct, with_dialogue, workflow_of
+from challenges.workflow import DIRECT, FAMILY, WITH_DIALOGUE, direct, with_dialogue, workflow_of
+from core import audit
 from core.audit import AuditEntry
 from core.extensions import db
 from core.mail import OutboxMessage
 from core.models import utcnow
-from core.workflow import SYSTEM, Blocked, NotAllowed
+from core.workflow import SYSTEM, Blocked, NotAllowed, StaleState, Workflow, registry, transitioned
 from tests.factories import make_cast, make_challenge
 
 S = ChallengeState
@@ -427,3 +430,122 @@ def test_approve_stays_refused_after_a_return_to_draft_and_resubmission_by_anoth
     db.session.commit()
     with pytest.raises(Blocked):
         transition_challenge(challenge, "approve", both, seen_state="awaiting_approval")
+
+
+# --- versions: a challenge keeps the table it started on --------------------------------------
+
+@pytest.fixture
+def with_dialogue_v2():
+    """A second version of the dialogue table, registered for one test: decision makers may also start the
+    evaluation. Removed afterwards, as a table no stored challenge uses can be."""
+    rows = [replace(t, roles=t.roles | {"decision_maker"}) if t.action == "start_evaluation" else t
+            for t in with_dialogue.transitions]
+    v2 = registry.register(Workflow("challenge.with_dialogue.v2", S.DRAFT, tuple(S), rows,
+                                    roles_for=with_dialogue.roles_for, label=with_dialogue.label))
+    yield v2
+    registry.unregister(v2.name)
+
+
+def test_challenge_on_v1_keeps_v1s_table_when_v2_is_registered(db, make_org, make_user, with_dialogue_v2):
+    cast = make_cast(make_org, make_user)
+    old = make_challenge(cast["city"], cast["officer"], state="closed")
+    new = make_challenge(cast["city"], cast["officer"], state="closed", workflow=with_dialogue_v2.name)
+    assert old.workflow == WITH_DIALOGUE and workflow_of(old) is with_dialogue
+    assert workflow_of(new) is with_dialogue_v2 and new.has_dialogue
+    with pytest.raises(NotAllowed):
+        transition_challenge(old, "start_evaluation", cast["decision_maker"], seen_state="closed")
+    db.session.rollback()
+    transition_challenge(new, "start_evaluation", cast["decision_maker"], seen_state="closed")
+    db.session.commit()
+    assert (db.session.get(Challenge, old.id).state, new.state) == ("closed", "evaluation")
+
+
+def test_has_dialogue_comes_from_the_variants_states(db, make_org, make_user):
+    cast = make_cast(make_org, make_user)
+    assert make_challenge(cast["city"], cast["officer"], variant=WITH_DIALOGUE).has_dialogue
+    assert not make_challenge(cast["city"], cast["officer"], variant=DIRECT).has_dialogue
+    assert S.MARKET_DIALOGUE not in direct.states and with_dialogue.label != direct.label
+
+
+# --- the family's extension points, on the real tables -------------------------------------------
+
+@pytest.fixture
+def scores_guard():
+    """What pilots/ will do in its init_app: make the award wait for every assigned score, in every version
+    and variant of the challenge table. Taken back afterwards so that other tests see the tables as they are."""
+    pending: dict[int, int] = {}
+
+    def every_score_submitted(challenge, user):
+        """The award waits for the evaluators (here a count a test sets)."""
+        return f"{pending[challenge.id]} scores missing." if pending.get(challenge.id) else None
+
+    registry.add_guard(FAMILY, "award", every_score_submitted)
+    yield pending
+    registry.remove_guard(FAMILY, "award", every_score_submitted)
+
+
+@pytest.mark.parametrize("variant", [WITH_DIALOGUE, DIRECT])
+def test_award_waits_for_a_guard_another_package_added(client, make_org, make_user, login, scores_guard,
+                                                       variant):
+    cast = make_cast(make_org, make_user)
+    challenge = make_challenge(cast["city"], cast["officer"], variant=variant, state="evaluation")
+    scores_guard[challenge.id] = 3
+    login(cast["decision_maker"])
+    html = client.get(f"/manage/challenges/{challenge.id}").get_data(as_text=True)
+    assert 'id="reason-award"' in html and "3 scores missing." in html
+    response = client.post(f"/manage/challenges/{challenge.id}/transition",
+                           data={"action": "award", "seen_state": "evaluation", "comment": "Paras ratkaisu."})
+    assert response.status_code == 409 and "3 scores missing." in response.get_data(as_text=True)
+    scores_guard[challenge.id] = 0
+    response = client.post(f"/manage/challenges/{challenge.id}/transition",
+                           data={"action": "award", "seen_state": "evaluation", "comment": "Paras ratkaisu."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Challenge, challenge.id).state == "awarded"
+
+
+def test_challenge_moves_reach_the_lifecycle_subscriber_through_the_signal(db, make_org, make_user, outbox):
+    cast = make_cast(make_org, make_user)
+    challenge = make_challenge(cast["city"], cast["officer"])
+    assert transitioned.has_receivers_for(FAMILY)
+    transition_challenge(challenge, "submit_for_approval", cast["officer"], seen_state="draft")
+    assert outbox == []  # queued in the outbox, sent after the commit
+    db.session.commit()
+    assert [m.recipients for m in outbox] == [[cast["decision_maker"].email]]
+
+
+# --- a simultaneous move: refused, and the caller decides about the session ---------------------
+
+def test_simultaneous_move_raises_stale_state_and_leaves_the_rollback_to_the_caller(db, make_org, make_user):
+    cast = make_cast(make_org, make_user)
+    challenge = make_challenge(cast["city"], cast["officer"])
+    # Another request moved it first: its row's version is no longer the one this session read.
+    db.session.execute(text("UPDATE challenges SET state_version = state_version + 1 WHERE id = :id"),
+                       {"id": challenge.id})
+    with pytest.raises(StaleState, match="Someone else changed this item"):
+        transition_challenge(challenge, "submit_for_approval", cast["officer"], seen_state="draft")
+    assert not db.session.is_active  # not rolled back by the engine: the failed flush awaits the caller
+    db.session.rollback()
+    assert db.session.get(Challenge, challenge.id).state == "draft"
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "submit_for_approval")) == 0
+
+
+# --- the history on the overview page: newest first, a page at a time ----------------------------
+
+def test_overview_history_shows_the_newest_first_and_pages_back(client, make_org, make_user, login):
+    cast = make_cast(make_org, make_user)
+    challenge = make_challenge(cast["city"], cast["officer"])
+    for n in range(60):
+        audit.record("challenge_updated", challenge, cast["officer"], data={"fields": ["problem"]},
+                     comment=f"Muutos {n:02d}")
+    db.session.commit()
+    login(cast["officer"])
+    html = client.get(f"/manage/challenges/{challenge.id}").get_data(as_text=True)
+    assert "Muutos 59" in html and "Muutos 10" in html and "Muutos 09" not in html
+    assert "<strong>Created</strong>" not in html
+    assert html.index("Muutos 59") < html.index("Muutos 58")
+    older = re.search(r'href="([^"]*before=\d+[^"]*)">Show older entries', html).group(1).replace("&amp;", "&")
+    html = client.get(older).get_data(as_text=True)
+    assert "Muutos 09" in html and "Muutos 00" in html and "Muutos 10" not in html
+    assert "<strong>Created</strong>" in html and "Show older entries" not in html
+    assert "Show the newest entries" in html

@@ -88,14 +88,14 @@ def test_summary_publishing_is_audited_with_the_actor(app, dw):
 
 
 def test_summary_cannot_be_written_for_a_challenge_without_dialogue(app, dw):
-    challenge = dialogue_challenge(dw.city, dw.officer, S.APPROVED, workflow="challenge.direct")
+    challenge = dialogue_challenge(dw.city, dw.officer, S.APPROVED, workflow="challenge.direct.v1")
     response = as_user(app, dw.officer).post(f"/manage/challenges/{challenge.id}/dialogue/summary",
                                              data={"summary": "x", "publish": "Publish"})
     assert response.status_code == 400 and "can no longer be changed" in html(response)
 
 
 def test_public_dialogue_of_a_challenge_without_dialogue_shows_only_questions(app, dw):
-    challenge = dialogue_challenge(dw.city, dw.officer, S.OPEN, workflow="challenge.direct")
+    challenge = dialogue_challenge(dw.city, dw.officer, S.OPEN, workflow="challenge.direct.v1")
     dialogue = service.public_dialogue(challenge, dw.member)
     assert dialogue.events == [] and dialogue.slots == [] and dialogue.can_ask and not dialogue.can_register
 

@@ -170,7 +170,7 @@ def test_challenge_history_shows_labels_in_the_reader_language(client, make_org,
 
     city = make_org(OrgKind.CITY.value)
     officer = make_user(city, (Role.OFFICER.value,), name="Olli Officer")
-    challenge = create_challenge(city, officer, "challenge.with_dialogue", "paid", "Sisäilma", "Ilmanlaatu.")
+    challenge = create_challenge(city, officer, "challenge.with_dialogue.v1", "paid", "Sisäilma", "Ilmanlaatu.")
     audit.record("rfi_question_added", challenge, officer, data={"rfi_question_id": 1})
     audit.record("challenge_updated", challenge, None, data={"fields": ["problem"]})
     audit.record("mystery_action", challenge, officer)

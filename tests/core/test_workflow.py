@@ -1,4 +1,5 @@
-"""The workflow engine on a small sample table: every transition, every role, every guard reason."""
+"""The workflow engine on a small sample table: states and their attributes, every transition, every role,
+every guard reason, guards and subscribers added by a downstream package, versions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,12 +10,23 @@ from sqlalchemy import select
 
 from core.audit import AuditEntry
 from core.jobs import enqueue_after_commit
-from core.workflow import (SYSTEM, Blocked, CommentRequired, NotAllowed, StaleState, Transition, Workflow,
-                           WorkflowDefinitionError, WorkflowRegistry, not_actor_of)
+from core.workflow import (SYSTEM, Blocked, CommentRequired, NotAllowed, StaleState, State, StateEnum, Transition,
+                           Workflow, WorkflowDefinitionError, WorkflowRegistry, not_actor_of, states_where,
+                           transitioned)
 from tests.factories import count_queries
 
-STATES = {"draft": "Draft", "review": "In review", "published": "Published", "archived": "Archived",
-          "cancelled": "Cancelled"}
+
+class SampleState(StateEnum):
+    """The sample's states, declaring what each allows."""
+
+    DRAFT = State("draft", "Draft", editable=True)
+    REVIEW = State("review", "In review", editable=True, attrs={"reviewers_see": True})
+    PUBLISHED = State("published", "Approved", public_label="Published", public=True, locked=True)
+    ARCHIVED = State("archived", "Archived", public=True, locked=True, terminal=True)
+    CANCELLED = State("cancelled", "Cancelled", terminal=True)
+
+
+STATES = SampleState.states()
 
 
 @dataclass
@@ -26,7 +38,8 @@ class Sample:
     state: str = "draft"
     title: str = "A title"
     author_id: int = -1  # nobody, unless a test says otherwise
-    notified: list = field(default_factory=list)
+    workflow: str = "sample.v1"
+    scores_pending: list = field(default_factory=list)
 
 
 def needs_title(obj, user):
@@ -54,10 +67,15 @@ ROLES = ("author", "approver", "reader", SYSTEM)
 SAMPLE_ROLES: dict[int, str] = {}  # user id -> the one sample role the test gave that user
 
 
-def make_workflow(notify=None) -> Workflow:
-    """The sample workflow; a user's role comes from SAMPLE_ROLES."""
-    return Workflow("sample", "draft", STATES, TRANSITIONS,
-                    roles_for=lambda user, obj: {SAMPLE_ROLES[user.id]}, notify=notify)
+def sample_roles(user, obj) -> set[str]:
+    """A user's role comes from SAMPLE_ROLES."""
+    return {SAMPLE_ROLES[user.id]}
+
+
+def make_workflow(name: str = "sample.v1", transitions=None) -> Workflow:
+    """The sample workflow (or another version of it)."""
+    return Workflow(name, SampleState.DRAFT, STATES, TRANSITIONS if transitions is None else transitions,
+                    roles_for=sample_roles)
 
 
 @pytest.fixture
@@ -104,7 +122,7 @@ def test_apply_allows_exactly_the_roles_in_the_table(db, person, transition, rol
 
 @pytest.mark.parametrize("transition", TRANSITIONS, ids=[t.action for t in TRANSITIONS])
 def test_apply_refuses_from_a_state_outside_the_sources(db, person, transition):
-    other = next(s for s in STATES if s not in transition.sources)
+    other = next(s.value for s in SampleState if s not in transition.sources)
     sample = Sample(state=other)
     role = next(iter(transition.roles))
     with force_locale("en"), pytest.raises(NotAllowed, match="not available in the current state"):
@@ -155,32 +173,13 @@ def test_allowed_lists_enabled_actions_and_reasons_for_blocked_ones(person):
     assert [o.transition.action for o in workflow.allowed(Sample(state="published"), None)] == ["archive"]
 
 
-def test_notify_hook_runs_inside_apply_and_its_jobs_wait_for_commit(db):
-    ran = []
-
-    def notify(obj, transition, user, entry):
-        enqueue_after_commit(ran.append, (transition.action, entry.id))
-
-    sample = Sample(state="published")
-    make_workflow(notify).apply(sample, "archive", None)
-    assert ran == []
-    db.session.commit()
-    assert ran == [("archive", entries(db)[0].id)]
-
-
 def test_effect_records_facts_of_the_move(db):
     sample = Sample(state="published")
     make_workflow().apply(sample, "archive", None)
     assert sample.archived_by_system is True
 
 
-def test_rolled_back_transition_leaves_no_audit_row_and_sends_nothing(db):
-    ran = []
-    sample = Sample(state="published")
-    make_workflow(lambda *a: enqueue_after_commit(ran.append, "sent")).apply(sample, "archive", None)
-    db.session.rollback()
-    db.session.commit()
-    assert entries(db) == [] and ran == []
+TWO = (State("draft", "Draft"), State("review", "Review", terminal=True))
 
 
 @pytest.mark.parametrize("transitions, message", [
@@ -188,24 +187,104 @@ def test_rolled_back_transition_leaves_no_audit_row_and_sends_nothing(db):
     ([Transition("go", ("draft",), "review", frozenset({"a"}), "Go")] * 2, "defined twice"),
     ([Transition("go", ("draft",), "review", frozenset(), "Go")], "needs sources and roles"),
     ([Transition("go", ("draft",), "review", frozenset({"a"}), "Go", guards=("x",))], "callables"),
+    ([Transition("go", ("draft",), "review", frozenset({"a"}), "Go"),
+      Transition("back", ("review",), "draft", frozenset({"a"}), "Back")], "terminal state 'review' has a way out"),
 ])
 def test_invalid_tables_are_refused_when_loaded(transitions, message):
-    states = {"draft": "Draft", "review": "Review"}
     with pytest.raises(WorkflowDefinitionError, match=message):
-        Workflow("bad", "draft", states, transitions, roles_for=lambda u, o: set())
+        Workflow("bad.v1", "draft", TWO, transitions, roles_for=lambda u, o: set())
 
 
 def test_unreachable_state_is_refused_when_loaded():
     with pytest.raises(WorkflowDefinitionError, match="never reached"):
-        Workflow("bad", "draft", {"draft": "D", "lost": "L"}, [], roles_for=lambda u, o: set())
+        Workflow("bad.v1", "draft", (State("draft", "D", terminal=True), State("lost", "L", terminal=True)), [],
+                 roles_for=lambda u, o: set())
+
+
+def test_state_without_a_way_out_must_be_marked_terminal():
+    states = (State("draft", "Draft"), State("review", "Review"))
+    with pytest.raises(WorkflowDefinitionError, match="'review' is a dead end"):
+        Workflow("bad.v1", "draft", states, [Transition("go", ("draft",), "review", {"a"}, "Go")],
+                 roles_for=lambda u, o: set())
+
+
+@pytest.mark.parametrize("name", ["sample", "sample.v0", "Sample.v1", "sample.direct", "sample.v1.direct"])
+def test_workflow_name_must_carry_a_version(name):
+    with pytest.raises(WorkflowDefinitionError, match="version"):
+        make_workflow(name)
+
+
+def test_name_gives_family_and_version():
+    workflow = make_workflow("sample.fast.v12")
+    assert (workflow.family, workflow.version) == ("sample", 12)
 
 
 def test_registry_keeps_each_definition_under_its_name():
     registry = WorkflowRegistry()
     workflow = registry.register(make_workflow())
-    assert registry.get("sample") is workflow and registry.names() == ["sample"]
+    assert registry.get("sample.v1") is workflow and registry.names() == ["sample.v1"]
     with pytest.raises(WorkflowDefinitionError):
         registry.register(make_workflow())
+
+
+# --- states declare their attributes ------------------------------------------------------
+
+def test_states_where_selects_by_flags_and_attributes_in_table_order():
+    workflow = make_workflow()
+    assert workflow.states_where(public=True) == ("published", "archived")
+    assert workflow.states_where(editable=True) == ("draft", "review")
+    assert workflow.states_where(public=True, terminal=False) == ("published",)
+    assert workflow.states_where(reviewers_see=True) == ("review",)
+    assert SampleState.states_where(locked=True) == ("published", "archived")
+    with pytest.raises(KeyError):
+        workflow.states_where(no_such_attribute=True)
+
+
+def test_public_label_differs_from_the_internal_one_and_private_states_have_none():
+    assert (SampleState.PUBLISHED.label, SampleState.PUBLISHED.public_label) == ("Approved", "Published")
+    assert SampleState.ARCHIVED.public_label == "Archived"  # public, and no word of its own
+    assert SampleState.DRAFT.public_label is None
+    with pytest.raises(WorkflowDefinitionError, match="not public"):
+        State("secret", "Secret", public_label="Shown")
+
+
+def test_state_enum_members_are_the_stored_names_and_carry_their_rows():
+    assert SampleState.REVIEW == "review" and SampleState("review") is SampleState.REVIEW
+    assert SampleState.REVIEW.state.attrs["reviewers_see"] is True
+    assert SampleState.choices()[0] == ("draft", "Draft")
+    assert states_where(STATES, terminal=True) == ("archived", "cancelled")
+
+
+def test_transitions_take_states_as_members_rows_or_names():
+    row = Transition("submit", (SampleState.DRAFT, SampleState.REVIEW.state), "published", {"author"}, "Submit")
+    assert row.sources == ("draft", "review") and row.target == "published"
+    assert type(row.sources[0]) is str and row.roles == frozenset({"author"})
+
+
+def test_a_state_means_the_same_in_every_table_of_a_family():
+    registry = WorkflowRegistry()
+    registry.register(make_workflow())
+    changed = (*STATES[:2], State("published", "Approved", public=True), *STATES[3:])  # no longer locked
+    with pytest.raises(WorkflowDefinitionError, match="differ"):
+        registry.register(Workflow("sample.v2", "draft", changed, TRANSITIONS, roles_for=sample_roles))
+    registry.register(Workflow("other.v1", "draft", changed, TRANSITIONS, roles_for=sample_roles))  # another family
+
+
+# --- versions -----------------------------------------------------------------------------
+
+def test_object_keeps_the_table_of_the_version_it_started_on(db, person):
+    registry = WorkflowRegistry()
+    registry.register(make_workflow())
+    # Version 2 lets the author publish without review; samples begun on version 1 still go through it.
+    direct = Transition("publish", ("draft",), "published", {"author"}, "Publish")
+    registry.register(make_workflow("sample.v2", [direct, *TRANSITIONS]))
+    author = person("author")
+    old, new = Sample(id=1, workflow="sample.v1"), Sample(id=2, workflow="sample.v2")
+    assert [o.transition.action for o in registry.get(old.workflow).allowed(old, author)] == ["submit", "cancel"]
+    with pytest.raises(NotAllowed):
+        registry.get(old.workflow).apply(old, "publish", author)
+    registry.get(new.workflow).apply(new, "publish", author)
+    assert (old.state, new.state) == ("draft", "published")
 
 
 # --- separation of duties: not the person who took an earlier action ---------------------------
@@ -221,7 +300,7 @@ SIGN_OFF = [
 
 def sign_off_workflow() -> Workflow:
     """A table where everybody may both submit and approve, so only the audit log tells them apart."""
-    return Workflow("sign-off", "draft", STATES, SIGN_OFF, roles_for=lambda user, obj: {"author"})
+    return Workflow("sign_off.v1", "draft", STATES, SIGN_OFF, roles_for=lambda user, obj: {"author"})
 
 
 def test_not_actor_of_blocks_the_person_who_took_the_earlier_action(db, make_user):
@@ -260,3 +339,133 @@ def test_not_actor_of_uses_its_own_reason_and_one_query(db, make_user):
         assert guard(sample, other) is None
     assert len(statements) == 2  # one query per check
     assert guard(sample, None) is None  # the system is never the earlier actor
+
+
+# --- extension points: a downstream package adds guards and subscribes, unknown to the owner ---
+
+class ScoresPackage:
+    """Stands for a package built on the sample workflow (as pilots/ is on the challenge's): the owner of the
+    table does not import it; it adds its guard to the family and subscribes to the signal when set up."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple] = []  # what the subscriber received
+        self.sent: list[str] = []  # what its jobs did after the commit
+
+    @staticmethod
+    def every_score_submitted(sample, user):
+        """Publishing waits for the scores this package keeps."""
+        return f"{len(sample.scores_pending)} scores are not submitted." if sample.scores_pending else None
+
+    def on_transitioned(self, family, *, workflow, obj, transition, user, entry):
+        """Queue a notice for after the commit, as a package's notifications do."""
+        self.told.append((family, workflow.name, obj.id, transition.action, entry.id, entry.action))
+        enqueue_after_commit(self.sent.append, transition.action)
+
+    def init_app(self, registry: WorkflowRegistry) -> None:
+        """What the package's init_app does: register its guard and connect its subscriber."""
+        registry.add_guard("sample", "approve", self.every_score_submitted)
+        transitioned.connect(self.on_transitioned, sender="sample")
+
+    def close(self) -> None:
+        """Disconnect (a test ends; a package never does)."""
+        transitioned.disconnect(self.on_transitioned, sender="sample")
+
+
+@pytest.fixture
+def scores():
+    """A registry with two versions and a variant of the sample table, and the package set up on it."""
+    registry = WorkflowRegistry()
+    for name in ("sample.v1", "sample.v2", "sample.fast.v1"):
+        registry.register(make_workflow(name))
+    package = ScoresPackage()
+    package.init_app(registry)
+    yield registry, package
+    package.close()
+
+
+def test_added_guard_blocks_and_explains_like_a_table_guard(db, person, scores):
+    registry, _package = scores
+    approver = person("approver")
+    sample = Sample(state="review", scores_pending=["a", "b"])
+    for name in ("sample.v1", "sample.v2", "sample.fast.v1"):  # every version and variant of the family
+        workflow = registry.get(name)
+        [approve] = [o for o in workflow.allowed(sample, approver) if o.transition.action == "approve"]
+        assert approve.reason == "2 scores are not submitted."
+        with pytest.raises(Blocked, match="2 scores are not submitted."):
+            workflow.check(sample, "approve", approver)
+    sample.scores_pending.clear()
+    registry.get("sample.v2").apply(sample, "approve", approver)
+    assert sample.state == "published"
+
+
+def test_table_guards_speak_before_added_ones(person, scores):
+    registry, _package = scores
+    approver = person("approver")
+    own = Sample(state="review", author_id=approver.id, scores_pending=["a"])
+    assert registry.get("sample.v1").blocked_reason(registry.get("sample.v1").transition("approve"), own,
+                                                    approver) == "You cannot approve your own sample."
+
+
+def test_added_guard_reaches_a_version_registered_later(person, scores):
+    registry, _package = scores
+    later = registry.register(make_workflow("sample.v3"))
+    with pytest.raises(Blocked, match="1 scores are not submitted."):
+        later.check(Sample(state="review", scores_pending=["a"]), "approve", person("approver"))
+
+
+def test_extend_guards_one_table_only(person):
+    registry = WorkflowRegistry()
+    one, other = registry.register(make_workflow("sample.v1")), registry.register(make_workflow("sample.v2"))
+    one.extend("submit", lambda sample, user: "Not on Fridays." if sample.title == "Friday" else None)
+    author = person("author")
+    with pytest.raises(Blocked, match="Not on Fridays."):
+        one.check(Sample(title="Friday"), "submit", author)
+    assert other.check(Sample(title="Friday"), "submit", author).action == "submit"
+
+
+def test_guard_for_an_action_no_table_has_is_refused_at_start_up(scores):
+    registry, _package = scores
+    with pytest.raises(WorkflowDefinitionError, match="'aprove'"):
+        registry.add_guard("sample", "aprove", ScoresPackage.every_score_submitted)
+    with pytest.raises(WorkflowDefinitionError, match="no action 'aprove'"):
+        registry.get("sample.v1").extend("aprove", ScoresPackage.every_score_submitted)
+
+
+def test_transitioned_is_sent_after_the_audit_row_and_its_jobs_wait_for_the_commit(db, scores):
+    registry, package = scores
+    sample = Sample(state="published")
+    entry = registry.get("sample.fast.v1").apply(sample, "archive", None)
+    assert package.told == [("sample", "sample.fast.v1", 1, "archive", entry.id, "archive")]
+    assert package.sent == []
+    db.session.commit()
+    assert package.sent == ["archive"] and entries(db)[0].id == entry.id
+
+
+def test_transitioned_reaches_only_the_family_subscribed_to(db, scores):
+    _registry, package = scores
+    other = Workflow("other.v1", "draft", STATES, TRANSITIONS, roles_for=sample_roles)
+    other.apply(Sample(state="published"), "archive", None)
+    assert package.told == []
+
+
+def test_rolled_back_transition_leaves_no_audit_row_and_sends_nothing(db, scores):
+    registry, package = scores
+    registry.get("sample.v1").apply(Sample(state="published"), "archive", None)
+    db.session.rollback()
+    db.session.commit()
+    assert entries(db) == [] and package.sent == []
+
+
+def test_refused_transition_sends_nothing(db, person, scores):
+    registry, package = scores
+    with pytest.raises(NotAllowed):
+        registry.get("sample.v1").apply(Sample(state="draft"), "archive", person("author"))
+    assert package.told == [] and entries(db) == []
+
+
+def test_removed_guard_blocks_no_more(person, scores):
+    registry, _package = scores
+    registry.remove_guard("sample", "approve", ScoresPackage.every_score_submitted)
+    sample = Sample(state="review", scores_pending=["a"])
+    assert registry.get("sample.v1").check(sample, "approve", person("approver")).action == "approve"
+    assert registry.register(make_workflow("sample.v3")).guards_of(TRANSITIONS[1]) == (not_own,)

@@ -139,7 +139,7 @@ def test_officer_runs_a_challenge_from_draft_to_open_call(journey_page, live_ser
     login(page, OFFICER)
     assert page.locator("html").get_attribute("lang") == language
     page.goto("/manage/challenges/new")
-    page.locator("input[name=variant][value='challenge.with_dialogue']").check()
+    page.locator("input[name=variant][value='challenge.with_dialogue.v1']").check()
     page.locator("input[name=pilot_kind][value=paid]").check()
     page.locator("input[name=title_fi]").fill("Välipalat kouluihin")
     page.locator("textarea[name=summary_fi]").fill("Terveellisiä välipaloja koululaisille ilman hävikkiä.")

@@ -14,9 +14,11 @@ from core.refusals import refuse_if
 S = ChallengeState
 REGISTERED, WAITING, CANCELLED = (RegistrationStatus.REGISTERED.value, RegistrationStatus.WAITING.value,
                                   RegistrationStatus.CANCELLED.value)
-DIALOGUE_STATES = (S.APPROVED.value, S.MARKET_DIALOGUE.value)  # events, slots and the RFI run
-RECORD_STATES = (*DIALOGUE_STATES, S.OPEN.value)  # minutes, material, synthesis and summary are written
-QUESTION_STATES = (S.MARKET_DIALOGUE.value, S.OPEN.value)  # questions are asked and answers published
+# Where the dialogue's activities run, from the attributes of the states (challenges/states.py).
+DIALOGUE_STATES = S.states_where(dialogue_runs=True)  # events, slots and the RFI run
+# Minutes, material, synthesis and summary are written while the challenge is published and editable.
+RECORD_STATES = S.states_where(public=True, editable=True)
+QUESTION_STATES = S.states_where(takes_questions=True)  # questions are asked and answers published
 ANSWER_CUTOFF = timedelta(days=6)  # directive 2014/24 art. 53: answers at least six days before the deadline
 ANSWER_WARNING = timedelta(days=3)  # the answer page warns this long before the cutoff
 REMINDER_AHEAD = timedelta(hours=24)
