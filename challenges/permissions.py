@@ -73,6 +73,18 @@ def can_edit_criteria(user: Any, challenge: Challenge) -> bool:
     return can_edit(user, challenge) and not challenge.criteria_locked
 
 
+def can_read_event_material(user: Any, event: Any) -> bool:
+    """A dialogue event's material: the city's staff always, everyone who sees the challenge once published."""
+    if _challenge_roles(event.challenge, user) & {"officer", "decision_maker", "city_admin", PLATFORM_ADMIN}:
+        return True
+    return event.published_at is not None and can_view(user, event.challenge)
+
+
+def can_edit_event_material(user: Any, event: Any) -> bool:
+    """The owning city's officers prepare an event's material."""
+    return "officer" in _challenge_roles(event.challenge, user)
+
+
 def public_challenges() -> Select:
     """Published challenges of every city, for the public catalogue."""
     return select(Challenge).where(Challenge.state.in_(PUBLIC_STATES), Challenge.published_at.is_not(None))

@@ -266,7 +266,7 @@ def build_world(db, make_org, make_user) -> World:
     question = Question(challenge_id=challenge.id, asked_by_id=applicant.id, organisation_id=other_company.id,
                         text="How many schools?")
     rfi_question = RfiQuestion(challenge_id=challenge.id, position=1, text="What would it cost?")
-    attachment = Attachment(challenge_id=challenge.id, title="Plan", stored_name="0" * 32,
+    attachment = Attachment(owner=challenge, title="Plan", stored_name="0" * 32,
                             original_name="plan.pdf", content_type="application/pdf", size=5, sha256="0" * 64,
                             uploaded_by_id=inviter.id)
     db.session.add_all([event, slot, question, rfi_question, attachment])

@@ -12,6 +12,7 @@ from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
+from challenges.models.attachment import Attachment
 from core.extensions import db
 from core.models import sql_values, utcnow
 
@@ -203,9 +204,10 @@ class Challenge(db.Model):
     criteria: Mapped[list["Criterion"]] = relationship(back_populates="challenge", lazy="selectin",
                                                        cascade="all, delete-orphan",
                                                        order_by="Criterion.position")
-    attachments: Mapped[list["Attachment"]] = relationship(back_populates="challenge", lazy="raise_on_sql",
-                                                           cascade="all, delete-orphan",
-                                                           order_by="Attachment.id")
+    # Read-only: attachments are added and removed through services/attachments.py.
+    attachments: Mapped[list[Attachment]] = relationship(
+        primaryjoin="and_(Attachment.owner_type == 'challenges', foreign(Attachment.owner_id) == Challenge.id)",
+        viewonly=True, lazy="raise_on_sql", order_by="Attachment.id")
 
     def localized(self, field: str) -> str | None:
         """A translated text field in the reader's language, falling back to Finnish."""
@@ -305,22 +307,3 @@ class CriteriaTemplate(db.Model):
     # [{"name", "description", "weight", "min_score", "scale": [6 strings]}]
     items: Mapped[list[dict]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class Attachment(db.Model):
-    """A file attached to a challenge, stored under a random name outside static/."""
-
-    __tablename__ = "challenge_attachments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    original_name: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(120))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    challenge: Mapped[Challenge] = relationship(back_populates="attachments")

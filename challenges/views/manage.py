@@ -13,7 +13,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 
 from auth.models import Organisation
@@ -22,11 +21,12 @@ from challenges import bp
 from challenges.forms.challenge import (VARIANT_LABELS, ActionForm, AttachmentForm, BudgetForm, CriteriaForm,
                                         ListFilterForm, NewChallengeForm, ScheduleForm, SitesForm, TermsForm,
                                         TextsForm, TransitionForm, VersionedForm)
-from challenges.models import PILOT_KIND_LABELS, STATE_LABELS, Attachment, Challenge, PilotKind
-from challenges.permissions import (can_create_challenge, can_edit, can_edit_criteria, can_manage_list, can_view,
+from challenges.models import PILOT_KIND_LABELS, STATE_LABELS, Challenge, PilotKind
+from challenges.permissions import (can_create_challenge, can_edit, can_edit_criteria, can_manage_list,
                                     is_city_staff, managed_challenges)
 from challenges.services import challenges as services
-from challenges.services.attachments import add_attachment, attachments_of, delete_attachment
+from challenges.services.attachments import (add_attachment, attachment_of, attachments_of, can_read,
+                                             delete_attachment)
 from challenges.services.criteria import replace_criteria
 from challenges.services.sites import save_sites
 from challenges.services.themes import all_themes
@@ -289,10 +289,7 @@ def manage_attachments(challenge_id: int):
 def manage_attachment_delete(challenge_id: int, attachment_id: int):
     """Remove an attachment."""
     challenge = _editable_challenge(challenge_id)
-    attachment = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
-                                                            Attachment.challenge_id == challenge.id))
-    if attachment is None:
-        abort(404)
+    attachment = attachment_of(challenge, attachment_id) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     delete_attachment(attachment, current_user)
@@ -305,10 +302,7 @@ def manage_attachment_delete(challenge_id: int, attachment_id: int):
 def attachment_download(challenge_id: int, attachment_id: int):
     """Download an attachment under its original name, for anyone who may see the challenge."""
     challenge = db.get_or_404(Challenge, challenge_id)
-    if not can_view(current_user, challenge):
+    if not can_read(current_user, challenge):
         abort(404)
-    attachment = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
-                                                            Attachment.challenge_id == challenge.id))
-    if attachment is None:
-        abort(404)
+    attachment = attachment_of(challenge, attachment_id) or abort(404)
     return send_stored(attachment.stored_name, attachment.original_name, attachment.content_type)

@@ -76,7 +76,7 @@ def _grow(challenge, n: int) -> None:
     challenge.criteria += [Criterion(position=100 + k, name=f"Lisäkriteeri {k}", weight=5) for k in range(n)]
     start = utcnow() + timedelta(days=3)
     db.session.add_all(
-        [Attachment(challenge_id=challenge.id, title=f"Liite {k}", stored_name=f"{challenge.id}-{k}",
+        [Attachment(owner=challenge, title=f"Liite {k}", stored_name=f"{challenge.id}-{k}",
                     original_name=f"liite{k}.pdf", content_type="application/pdf", size=1000, sha256="0" * 64,
                     uploaded_by_id=uploader) for k in range(n)]
         + [DialogueEvent(challenge_id=challenge.id, kind="info_session", title=f"Infotilaisuus {k}",

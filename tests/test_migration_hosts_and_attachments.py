@@ -1,0 +1,82 @@
+"""The migration that made attachments any owner's, up from its previous head."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from app import create_app
+from challenges.models import Attachment, Challenge
+from challenges.services.attachments import attachments_of
+from core.extensions import db
+from tests.conftest import app_config
+
+PREVIOUS, REVISION = "5c1d2e3f4a5b", "7e2b6c41d0a9"
+
+
+@pytest.fixture
+def old_schema(fresh_database_url):
+    """A database migrated to the revision before, inside the app's context."""
+    app = create_app(app_config(fresh_database_url("migration_hosts")))
+    with app.app_context():
+        upgrade(revision=PREVIOUS)
+        yield db
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _now(conn: sa.Connection) -> datetime:
+    """Now, as the app stores it on this database."""
+    now = datetime.now(timezone.utc)
+    return now.replace(tzinfo=None) if conn.dialect.name == "sqlite" else now
+
+
+def _fill_old_schema() -> dict[str, int]:
+    """A challenge with typed hosts and an attachment, written as the old schema held them; returns ids."""
+    with db.engine.begin() as conn:
+        tables = sa.MetaData()
+        tables.reflect(conn, only=["users", "challenges", "pilot_sites", "challenge_attachments"])
+        users, challenges, sites, files = (tables.tables[n] for n in
+                                           ("users", "challenges", "pilot_sites", "challenge_attachments"))
+        now = _now(conn)
+        city = conn.scalar(sa.text("SELECT id FROM organisations WHERE slug = 'helsinki'"))
+        person = {"locale": "fi", "active": True, "is_platform_admin": False, "created_at": now,
+                  "email_verified_at": now, "session_version": 1}
+        officer = conn.execute(users.insert().values(email="officer@example.org", name="Olli", **person)
+                               ).inserted_primary_key[0]
+        host = conn.execute(users.insert().values(email="rehtori@example.org", name="Riikka Rehtori", **person)
+                            ).inserted_primary_key[0]
+        challenge = conn.execute(challenges.insert().values(
+            city_id=city, created_by_id=officer, workflow="direct", state="draft", state_version=1,
+            pilot_kind="paid", language="fi", title_fi="Haaste", summary_fi="Tiivistelmä",
+            offers_site_access=True, offers_facilitation=False, offers_data=False, offers_compensation=True,
+            compensation="fixed", personal_data_allowed=False, created_at=now, updated_at=now,
+            search_document="haaste")).inserted_primary_key[0]
+        ids = {"city": city, "host": host, "challenge": challenge}
+        for key, name, email in (("linked", "Rehtori", " Rehtori@Example.org "),
+                                 ("uninvited", "Ville Vararehtori", "ville@example.org"),
+                                 ("name_only", "Vahtimestari", None), ("none", None, None)):
+            ids[key] = conn.execute(sites.insert().values(
+                challenge_id=challenge, name=f"Koulu {key}", kind="school", host_name=name, host_email=email)
+            ).inserted_primary_key[0]
+        conn.execute(files.insert().values(
+            id=7, challenge_id=challenge, title="Liite", stored_name="a" * 32, original_name="liite.pdf",
+            content_type="application/pdf", size=5, sha256="0" * 64, uploaded_by_id=officer, uploaded_at=now))
+    return ids
+
+
+def test_migration_moves_challenge_attachments_keeping_their_ids(old_schema):
+    ids = _fill_old_schema()
+    upgrade(revision=REVISION)
+    challenge = db.session.get(Challenge, ids["challenge"])
+    [moved] = attachments_of(challenge)
+    assert (moved.id, moved.owner_type, moved.owner_id, moved.title) == (7, "challenges", challenge.id, "Liite")
+    added = Attachment(owner=challenge, title="Uusi", stored_name="b" * 32, original_name="uusi.pdf",
+                       content_type="application/pdf", size=5, sha256="0" * 64, uploaded_by_id=ids["host"])
+    db.session.add(added)
+    db.session.flush()
+    assert added.id == 8  # PostgreSQL's sequence follows the copied ids
+    db.session.commit()
+    assert not sa.inspect(db.engine).has_table("challenge_attachments")
