@@ -1,19 +1,22 @@
-"""The migration that made attachments any owner's, up from its previous head."""
+"""The migrations that made attachments any owner's and site hosts accounts, up from the previous head and back."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from app import create_app
-from challenges.models import Attachment, Challenge
+from auth.models import Role, User
+from auth.permissions import roles_for
+from challenges.models import Attachment, Challenge, PilotSite
 from challenges.services.attachments import attachments_of
+from challenges.services.sites import HostStatus, host_contacts
 from core.extensions import db
 from tests.conftest import app_config
 
-PREVIOUS, REVISION = "5c1d2e3f4a5b", "7e2b6c41d0a9"
+PREVIOUS, REVISION = "5c1d2e3f4a5b", "98a1984df4b2"  # REVISION: the head of both, hosts after attachments
 
 
 @pytest.fixture
@@ -67,6 +70,28 @@ def _fill_old_schema() -> dict[str, int]:
     return ids
 
 
+def test_migration_links_hosts_with_accounts_and_keeps_the_others_uninvited(old_schema):
+    ids = _fill_old_schema()
+    upgrade(revision=REVISION)
+    sites = {s.id: s for s in db.session.scalars(sa.select(PilotSite))}
+    assert sites[ids["linked"]].host_id == ids["host"]
+    assert (sites[ids["uninvited"]].uninvited_host_name, sites[ids["uninvited"]].uninvited_host_email) == (
+        "Ville Vararehtori", "ville@example.org")
+    assert (sites[ids["name_only"]].uninvited_host_name, sites[ids["name_only"]].host_id) == ("Vahtimestari", None)
+    assert not sites[ids["none"]].has_host
+    challenge = db.session.get(Challenge, ids["challenge"])
+    contacts = host_contacts(challenge)
+    assert {site_id: c.status for site_id, c in contacts.items()} == {
+        ids["linked"]: HostStatus.LINKED, ids["uninvited"]: HostStatus.NOT_INVITED,
+        ids["name_only"]: HostStatus.NOT_INVITED}
+    host = db.session.get(User, ids["host"])
+    assert [(m.organisation_id, m.role) for m in host.memberships] == [(ids["city"], Role.HOST.value)]
+    assert "host" in roles_for(host, challenge)
+    audited = db.session.execute(sa.text(
+        "SELECT object_id FROM audit_entries WHERE action = 'membership_added'")).scalars().all()
+    assert audited == [ids["host"]]
+
+
 def test_migration_moves_challenge_attachments_keeping_their_ids(old_schema):
     ids = _fill_old_schema()
     upgrade(revision=REVISION)
@@ -80,3 +105,14 @@ def test_migration_moves_challenge_attachments_keeping_their_ids(old_schema):
     assert added.id == 8  # PostgreSQL's sequence follows the copied ids
     db.session.commit()
     assert not sa.inspect(db.engine).has_table("challenge_attachments")
+
+
+def test_migration_downgrade_types_the_hosts_back(old_schema):
+    ids = _fill_old_schema()
+    upgrade(revision=REVISION)
+    downgrade(revision=PREVIOUS)
+    with db.engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT id, host_email FROM pilot_sites")).all())
+        assert rows[ids["linked"]] == "rehtori@example.org" and rows[ids["uninvited"]] == "ville@example.org"
+        assert conn.scalar(sa.text("SELECT count(*) FROM challenge_attachments WHERE id = 7")) == 1
+        assert conn.scalar(sa.text("SELECT count(*) FROM memberships WHERE role = 'host'")) == 0

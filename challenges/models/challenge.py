@@ -11,7 +11,7 @@ from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, Intege
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from auth.models import Organisation, User
+from auth.models import Invitation, Organisation, User
 from challenges.models.attachment import Attachment
 from core.extensions import db
 from core.models import sql_values, utcnow
@@ -253,25 +253,44 @@ class Challenge(db.Model):
 
 
 class PilotSite(db.Model):
-    """A real setting where a pilot can run, with its host contact."""
+    """A real setting where a pilot can run, and the contact person there who hosts it."""
 
     __tablename__ = "pilot_sites"
-    __table_args__ = (CheckConstraint(f"kind IN ({sql_values(SiteKind)})", name="kind"),)
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({sql_values(SiteKind)})", name="kind"),
+        CheckConstraint("host_id IS NULL OR host_invitation_id IS NULL", name="one_host"),
+        CheckConstraint("uninvited_host_email IS NULL OR (host_id IS NULL AND host_invitation_id IS NULL)",
+                        name="uninvited_host_alone"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(300))
-    host_name: Mapped[str | None] = mapped_column(String(200))
-    host_email: Mapped[str | None] = mapped_column(String(254))
+    # The host (DESIGN.md's pilot host): a person with an account, or until they
+    # accept, the invitation sent to them (services/sites.py links the two).
+    host_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    host_invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), index=True)
+    # A contact typed before hosts had accounts and not invited yet (set only by the
+    # migration that brought in accounts): the next save of the sites invites them.
+    uninvited_host_name: Mapped[str | None] = mapped_column(String(200))
+    uninvited_host_email: Mapped[str | None] = mapped_column(String(254))
 
     challenge: Mapped[Challenge] = relationship(back_populates="sites")
+    # Pages that show hosts read them with services.sites.host_contacts(), in one query.
+    host: Mapped[User | None] = relationship(lazy="raise_on_sql")
+    host_invitation: Mapped[Invitation | None] = relationship(lazy="raise_on_sql")
 
     @property
     def kind_label(self):
         """The translated kind of site."""
         return SITE_KIND_LABELS[SiteKind(self.kind)]
+
+    @property
+    def has_host(self) -> bool:
+        """True when a contact person is named, whether or not they have accepted yet."""
+        return bool(self.host_id or self.host_invitation_id or self.uninvited_host_email)
 
 
 class Criterion(db.Model):

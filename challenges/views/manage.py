@@ -28,7 +28,7 @@ from challenges.services import challenges as services
 from challenges.services.attachments import (add_attachment, attachment_of, attachments_of, can_read,
                                              delete_attachment)
 from challenges.services.criteria import replace_criteria
-from challenges.services.sites import save_sites
+from challenges.services.sites import host_contacts, save_sites
 from challenges.services.themes import all_themes
 from challenges.workflow import missing_for_publication, workflow_of
 from core import audit
@@ -178,8 +178,8 @@ def _render_detail(challenge: Challenge, status: int = 200, error: Any = None,
     return render_template(
         "challenges/manage_detail.html", challenge=challenge, options=options, error=error,
         action_forms=_action_forms(challenge, options, submitted), missing=missing_for_publication(challenge),
-        attachments=attachments_of(challenge), timeline=audit.timeline(challenge),
-        field_labels=services.FIELD_LABELS, sections=SECTIONS, state_labels=STATE_NAMES,
+        attachments=attachments_of(challenge), hosts=host_contacts(challenge),
+        timeline=audit.timeline(challenge), field_labels=services.FIELD_LABELS, sections=SECTIONS, state_labels=STATE_NAMES,
         can_edit=can_edit(current_user, challenge), variant_label=VARIANT_LABELS.get(challenge.workflow),
         pilot_kind_label=PILOT_KIND_LABELS[PilotKind(challenge.pilot_kind)]), status
 
@@ -220,8 +220,10 @@ def _render_section(challenge: Challenge, name: str, form: VersionedForm, status
     """An edit page of one section."""
     if name == "texts":
         form.themes.choices = [(t.id, t.name) for t in all_themes()]
+    hosts = host_contacts(challenge) if name == "sites" else {}
     return render_template(f"challenges/manage_{name}.html", challenge=challenge, form=form, section=name,
-                           sections=SECTIONS, title=SECTIONS[name].title, error=error, locked=locked), status
+                           sections=SECTIONS, title=SECTIONS[name].title, error=error, locked=locked,
+                           hosts=hosts), status
 
 
 @bp.route(f"/manage/challenges/<int:challenge_id>/edit/<{SECTION_RULE}:section>", methods=["GET", "POST"])

@@ -84,8 +84,7 @@ def make_challenge(city, officer, *, variant: str = WITH_DIALOGUE, state: str = 
         now = utcnow()
         deadline = now - timedelta(days=1) if due else now + timedelta(days=30)
         challenge.problem = "Luokkien ilma on huonoa iltapäivisin."
-        challenge.sites.append(PilotSite(name="Kallion koulu", kind="school", host_name="Rehtori",
-                                         host_email="rehtori@example.org"))
+        challenge.sites.append(PilotSite(name="Kallion koulu", kind="school", address="Porvoonkatu 2"))
         if pilot_kind == "paid":
             challenge.max_per_pilot, challenge.total_budget, challenge.pilot_count = (
                 Decimal("20000"), Decimal("40000"), 2)
