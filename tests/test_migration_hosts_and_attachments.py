@@ -83,7 +83,7 @@ def test_migration_links_hosts_with_accounts_and_keeps_the_others_uninvited(old_
     contacts = host_contacts(challenge)
     assert {site_id: c.status for site_id, c in contacts.items()} == {
         ids["linked"]: HostStatus.LINKED, ids["uninvited"]: HostStatus.NOT_INVITED,
-        ids["name_only"]: HostStatus.NOT_INVITED}
+        ids["name_only"]: HostStatus.NO_ADDRESS}
     host = db.session.get(User, ids["host"])
     assert [(m.organisation_id, m.role) for m in host.memberships] == [(ids["city"], Role.HOST.value)]
     assert "host" in roles_for(host, challenge)

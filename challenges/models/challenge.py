@@ -290,7 +290,8 @@ class PilotSite(db.Model):
     @property
     def has_host(self) -> bool:
         """True when a contact person is named, whether or not they have accepted yet."""
-        return bool(self.host_id or self.host_invitation_id or self.uninvited_host_email)
+        return bool(self.host_id or self.host_invitation_id or self.uninvited_host_email
+                    or self.uninvited_host_name)
 
 
 class Criterion(db.Model):

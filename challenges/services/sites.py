@@ -41,6 +41,7 @@ class HostStatus(str, enum.Enum):
     INVITED = "invited"  # an invitation is open
     LAPSED = "lapsed"  # the invitation expired or was withdrawn: saving the sites sends a new one
     NOT_INVITED = "not_invited"  # typed before hosts had accounts: saving the sites sends the invitation
+    NO_ADDRESS = "no_address"  # typed before hosts had accounts, without an email address to invite
 
 
 HOST_STATUS_LABELS = {
@@ -48,6 +49,7 @@ HOST_STATUS_LABELS = {
     HostStatus.INVITED: _l("invited, has not accepted yet"),
     HostStatus.LAPSED: _l("the invitation expired or was withdrawn: saving the sites sends a new one"),
     HostStatus.NOT_INVITED: _l("not invited yet: saving the sites sends the invitation"),
+    HostStatus.NO_ADDRESS: _l("no email address: add one so that they can be invited"),
 }
 
 
@@ -74,8 +76,10 @@ def _contact(row: Any) -> HostContact | None:
         still_open = (row.accepted_at is None and row.revoked_at is None and row.expires_at > utcnow())
         return HostContact(row.invitation_name, row.invitation_email,
                            HostStatus.INVITED if still_open else HostStatus.LAPSED, row.expires_at)
-    if row.uninvited_host_email or row.uninvited_host_name:
+    if row.uninvited_host_email:
         return HostContact(row.uninvited_host_name, row.uninvited_host_email, HostStatus.NOT_INVITED)
+    if row.uninvited_host_name:
+        return HostContact(row.uninvited_host_name, None, HostStatus.NO_ADDRESS)
     return None
 
 

@@ -28,13 +28,9 @@ def _reset_sequence(table: str) -> None:
                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
 
 
-def upgrade():
-    """Create attachments, copy the challenges' files into it, drop the old table."""
-    op.create_table(
-        "attachments",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("owner_type", sa.String(length=64), nullable=False),
-        sa.Column("owner_id", sa.Integer(), nullable=False),
+def _file_columns() -> list[sa.Column]:
+    """The facts about a stored file, the same in the old table and the new."""
+    return [
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("stored_name", sa.String(length=64), nullable=False),
         sa.Column("original_name", sa.String(length=255), nullable=False),
@@ -43,6 +39,17 @@ def upgrade():
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
         sa.Column("uploaded_at", core.models.UTCDateTime(timezone=True), nullable=False),
+    ]
+
+
+def upgrade():
+    """Create attachments, copy the challenges' files into it, drop the old table."""
+    op.create_table(
+        "attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_type", sa.String(length=64), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        *_file_columns(),
         sa.ForeignKeyConstraint(["uploaded_by_id"], ["users.id"], name=op.f("fk_attachments_uploaded_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
         sa.UniqueConstraint("stored_name", name=op.f("uq_attachments_stored_name")),
@@ -61,14 +68,7 @@ def downgrade():
         "challenge_attachments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("challenge_id", sa.Integer(), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("stored_name", sa.String(length=64), nullable=False),
-        sa.Column("original_name", sa.String(length=255), nullable=False),
-        sa.Column("content_type", sa.String(length=120), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
-        sa.Column("uploaded_at", core.models.UTCDateTime(timezone=True), nullable=False),
+        *_file_columns(),
         sa.ForeignKeyConstraint(["challenge_id"], ["challenges.id"],
                                 name=op.f("fk_challenge_attachments_challenge_id_challenges"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["uploaded_by_id"], ["users.id"],
