@@ -43,6 +43,7 @@ DEMO_ACCOUNTS = [
      _l("Oulu decision maker")),
     ("evaluator@example.com", "Eeva Arvioija", "helsinki", (Role.EVALUATOR,), False, _l("evaluator")),
     ("evaluator2@example.com", "Erik Bedömare", "helsinki", (Role.EVALUATOR,), False, _l("evaluator")),
+    ("host@example.com", "Riikka Rehtori", "helsinki", (Role.HOST,), False, _l("pilot site contact (Helsinki)")),
     ("company@example.com", "Kaisa Yrittäjä", "ruokaviisas", (Role.OWNER,), False, _l("owner of Ruokaviisas Oy")),
     ("company2@example.com", "Kalle Kiertonen", "kiertotalo", (Role.OWNER,), False, _l("owner of Kiertotalo Oy")),
 ]

@@ -33,15 +33,17 @@ class Role(LabelledEnum):
     EVALUATOR = "evaluator", _l("Evaluator")
     OWNER = "owner", _l("Owner")
     MEMBER = "member", _l("Member")
+    HOST = "host", _l("Pilot site contact")  # the contact person at a pilot site (DESIGN.md's pilot host)
 
 
 # Which roles each kind of organisation hands out.
 ROLES_BY_KIND = {
-    OrgKind.CITY: (Role.CITY_ADMIN, Role.OFFICER, Role.DECISION_MAKER, Role.EVALUATOR),
+    OrgKind.CITY: (Role.CITY_ADMIN, Role.OFFICER, Role.DECISION_MAKER, Role.EVALUATOR, Role.HOST),
     OrgKind.COMPANY: (Role.OWNER, Role.MEMBER),
     OrgKind.RESEARCH: (Role.OWNER, Role.MEMBER, Role.EVALUATOR),
     OrgKind.MUNICIPAL_COMPANY: (Role.OWNER, Role.MEMBER, Role.EVALUATOR),
 }
+# Pilot site contacts are invited from the site they are named on, not from the city's invitation form.
 INVITABLE_CITY_ROLES = (Role.CITY_ADMIN, Role.OFFICER, Role.DECISION_MAKER, Role.EVALUATOR)
 
 
@@ -230,6 +232,11 @@ class Invitation(db.Model):
     def role_label(self):
         """The translated role."""
         return Role.label_of(self.role)
+
+    @property
+    def is_open(self) -> bool:
+        """True while the invitation can still be accepted: not accepted, revoked or expired."""
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()
 
 
 def load_user(login_id: str) -> User | None:

@@ -1,15 +1,13 @@
 """Single-use, expiring tokens sent by email; only their SHA-256 is stored.
 
-The raw token travels in the emailed link and is never saved. Checking a
-token answers why it cannot be used (unknown, expired, used, revoked) so the
-page can say so; `consume()` marks it used together with any other open
-token of the same user and purpose.
+The raw token travels in the emailed link and is never saved; core/tokens.py
+makes it and its digest. Checking a token answers why it cannot be used
+(unknown, expired, used, revoked) so the page can say so; `consume()` marks it
+used together with any other open token of the same user and purpose.
 """
 from __future__ import annotations
 
 import enum
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -17,6 +15,7 @@ from sqlalchemy import select, update
 from auth.models import Invitation, TokenPurpose, User, UserToken
 from core.extensions import db
 from core.models import utcnow
+from core.tokens import digest_of, new_token
 
 VERIFY_EMAIL_LIFETIME = timedelta(hours=48)
 RESET_PASSWORD_LIFETIME = timedelta(hours=1)
@@ -40,17 +39,6 @@ class TokenError(Exception):
         self.problem = problem
 
 
-def new_token() -> tuple[str, str]:
-    """A fresh (raw token, hash to store) pair."""
-    raw = secrets.token_urlsafe(32)
-    return raw, hash_token(raw)
-
-
-def hash_token(raw: str) -> str:
-    """The SHA-256 hex digest under which a token is stored."""
-    return hashlib.sha256((raw or "").encode("utf-8", "replace")).hexdigest()
-
-
 def issue_user_token(user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
     """Store a new token for user and return the raw value to email (flushes)."""
     raw, digest = new_token()
@@ -70,7 +58,7 @@ def _check_times(expires_at: datetime, used_at: datetime | None) -> None:
 
 def check_user_token(raw: str, purpose: TokenPurpose) -> UserToken:
     """The stored token for raw, if it can still be used; raises TokenError otherwise."""
-    token = db.session.scalar(select(UserToken).where(UserToken.token_hash == hash_token(raw)))
+    token = db.session.scalar(select(UserToken).where(UserToken.token_hash == digest_of(raw)))
     if token is None or token.purpose != purpose.value or not token.user.is_active:
         raise TokenError(TokenProblem.INVALID)
     _check_times(token.expires_at, token.used_at)
@@ -92,7 +80,7 @@ def consume(token: UserToken) -> None:
 
 def check_invitation_token(raw: str) -> Invitation:
     """The invitation for raw, if it is still open; raises TokenError otherwise."""
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(raw)))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == digest_of(raw)))
     if invitation is None:
         raise TokenError(TokenProblem.INVALID)
     if invitation.revoked_at is not None:

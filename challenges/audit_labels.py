@@ -25,6 +25,9 @@ ACTION_LABELS = {
     "start_piloting": _l("Piloting started"),
     "complete": _l("Marked completed"),
     "cancel": _l("Challenge cancelled"),
+    # pilot sites' contact persons (challenges/services/sites.py)
+    "site_host_changed": _l("Pilot site contact person changed"),
+    "site_host_accepted": _l("Pilot site contact person accepted the invitation"),
     # market dialogue: events
     "dialogue_event_created": _l("Dialogue event added"),
     "dialogue_event_updated": _l("Dialogue event edited"),

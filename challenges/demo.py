@@ -126,7 +126,7 @@ def _budget(per_pilot: int, pilots: int, details: str, *, data: bool = False) ->
 
 
 def _site(name: str, kind: str, address: str, host: str | None = None, email: str | None = None) -> dict:
-    """A pilot site row as the editor's save_sites takes it."""
+    """A pilot site row as the editor's save_sites takes it: an email of an account links it, others are invited."""
     return {"id": None, "name": name, "kind": kind, "address": address, "host_name": host,
             "host_email": email}
 
@@ -197,9 +197,10 @@ CHALLENGES: list[DemoChallenge] = [
                     "mitata järjestelmällisesti, joten vähentämistoimien vaikutusta ei tiedetä.",
          "end_users": "Oppilaat, keittiöhenkilökunta ja ruokapalveluiden suunnittelijat."},
         ("circular-economy", "learning"),
-        [_site("Kallion ala-aste", "school", "Porvoonkatu 2, Helsinki", "Riikka Rehtori",
-               "riikka.rehtori@example.com"),
-         _site("Vuosaaren lukio", "school", "Kallvikintie 1, Helsinki")],
+        # The first site's contact person has the demo account; the second one is invited.
+        [_site("Kallion ala-aste", "school", "Porvoonkatu 2, Helsinki", "Riikka Rehtori", "host@example.com"),
+         _site("Vuosaaren lukio", "school", "Kallvikintie 1, Helsinki", "Ville Vararehtori",
+               "ville.vararehtori@example.com")],
         _budget(20000, 2, "Kaupunki tarjoaa pääsyn kahteen koulukeittiöön ja ruokalistatiedot."),
         live=_schedule(50, 40, (-5, 20)), call=_schedule(25, 18, (-45, -3)),
         history=_schedule(-300, -307, (-360, -320), pilot=(-260, -120)),

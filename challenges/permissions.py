@@ -3,31 +3,70 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, exists, inspect, or_, select
 
 from auth.models import Role
 from auth.permissions import (PLATFORM_ADMIN, is_platform_admin, org_roles, organisation_ids,
                               register_roles)
-from challenges.models import PUBLIC_STATES, Challenge, ChallengeState
+from challenges.models import PUBLIC_STATES, Challenge, ChallengeState, PilotSite
+from core.extensions import db
 
 CITY_STAFF_ROLES = (Role.CITY_ADMIN, Role.OFFICER, Role.DECISION_MAKER)
 EDITABLE_STATES = ChallengeState.states_where(editable=True)
 COMPANY = "company"
+HOST = "host"
 PUBLIC = "public"
 _CITY_ROLE_NAMES = {Role.CITY_ADMIN.value: "city_admin", Role.OFFICER.value: "officer",
                     Role.DECISION_MAKER.value: "decision_maker"}
 
 
-@register_roles
-def _challenge_roles(challenge: Challenge, user: Any) -> set[str]:
+def _hosts_a_site(challenge: Challenge, user: Any) -> bool:
+    """True when user is named host of one of the challenge's sites (read from loaded sites when it can)."""
+    if "sites" not in inspect(challenge).unloaded:
+        return any(site.host_id == user.id for site in challenge.sites)
+    return bool(db.session.scalar(select(exists().where(PilotSite.challenge_id == challenge.id,
+                                                        PilotSite.host_id == user.id))))
+
+
+def _is_host(user: Any, city_roles: set[str], challenge: Challenge, site: PilotSite | None = None) -> bool:
+    """A site's host holds the city's host role (so its admins can withdraw it) and is named on the site.
+
+    The role is checked first: nobody else pays the query that looks the site up.
+    """
+    if Role.HOST.value not in city_roles:
+        return False
+    return site.host_id == user.id if site is not None else _hosts_a_site(challenge, user)
+
+
+def _roles(challenge: Challenge, user: Any, city_roles: set[str]) -> set[str]:
     """City roles in the owning city, platform admin, company, and public when it is published."""
-    roles = {_CITY_ROLE_NAMES[r] for r in org_roles(user, challenge.city_id) if r in _CITY_ROLE_NAMES}
+    roles = {_CITY_ROLE_NAMES[r] for r in city_roles if r in _CITY_ROLE_NAMES}
     if is_platform_admin(user):
         roles.add(PLATFORM_ADMIN)
     if organisation_ids(user, [Role.OWNER, Role.MEMBER]):
         roles.add(COMPANY)
     if challenge.is_public:
         roles.add(PUBLIC)
+    return roles
+
+
+@register_roles
+def _challenge_roles(challenge: Challenge, user: Any) -> set[str]:
+    """The city's, platform's, company's and public roles, and host for the host of any of its sites."""
+    city_roles = org_roles(user, challenge.city_id)
+    roles = _roles(challenge, user, city_roles)
+    if _is_host(user, city_roles, challenge):
+        roles.add(HOST)
+    return roles
+
+
+@register_roles
+def _site_roles(site: PilotSite, user: Any) -> set[str]:
+    """The roles for the site's challenge, with host only for this site's own host."""
+    city_roles = org_roles(user, site.challenge.city_id)
+    roles = _roles(site.challenge, user, city_roles)
+    if _is_host(user, city_roles, site.challenge, site):
+        roles.add(HOST)
     return roles
 
 
@@ -69,6 +108,18 @@ def can_edit(user: Any, challenge: Challenge) -> bool:
 def can_edit_criteria(user: Any, challenge: Challenge) -> bool:
     """Criteria and weights change only before the call opens (procurement law)."""
     return can_edit(user, challenge) and not challenge.criteria_locked
+
+
+def can_read_event_material(user: Any, event: Any) -> bool:
+    """A dialogue event's material: the city's staff always, everyone who sees the challenge once published."""
+    if _challenge_roles(event.challenge, user) & {"officer", "decision_maker", "city_admin", PLATFORM_ADMIN}:
+        return True
+    return event.published_at is not None and can_view(user, event.challenge)
+
+
+def can_edit_event_material(user: Any, event: Any) -> bool:
+    """The owning city's officers prepare an event's material."""
+    return "officer" in _challenge_roles(event.challenge, user)
 
 
 def public_challenges() -> Select:

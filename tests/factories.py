@@ -200,6 +200,14 @@ def count_queries() -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", before)
 
 
+def queries_of_get(client: FlaskClient, url: str) -> int:
+    """How many SQL statements one GET of url issues (it must succeed)."""
+    with count_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements)
+
+
 def audit_count(action: str) -> int:
     """How many audit rows of an action exist."""
     return db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == action))
@@ -361,8 +369,7 @@ def _complete(challenge: Challenge, variant: str, pilot_kind: str, due: bool) ->
     now = utcnow()
     deadline = now - timedelta(days=1) if due else now + timedelta(days=30)
     challenge.problem = "Luokkien ilma on huonoa iltapäivisin."
-    challenge.sites.append(PilotSite(name="Kallion koulu", kind="school", host_name="Rehtori",
-                                     host_email="rehtori@example.org"))
+    challenge.sites.append(PilotSite(name="Kallion koulu", kind="school", address="Porvoonkatu 2"))
     if pilot_kind == "paid":
         challenge.max_per_pilot, challenge.total_budget, challenge.pilot_count = (
             Decimal("20000"), Decimal("40000"), 2)
@@ -576,7 +583,7 @@ def add_rfi_question(challenge: Challenge) -> RfiQuestion:
 def add_attachment(challenge: Challenge, uploader: User) -> Attachment:
     """An attachment of the challenge, with its file in the upload directory."""
     stored_name = f"{next(_counter):032x}"
-    attachment = Attachment(challenge_id=challenge.id, title="Plan", stored_name=stored_name,
+    attachment = Attachment(owner=challenge, title="Plan", stored_name=stored_name,
                             original_name="plan.pdf", content_type="application/pdf", size=5, sha256="0" * 64,
                             uploaded_by_id=uploader.id)
     db.session.add(attachment)

@@ -20,7 +20,7 @@ from wtforms.widgets import HiddenInput
 from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, SiteKind
 from challenges.services import challenges as services
 from challenges.services.criteria import MAX_CRITERIA, SCALE_POINTS, criteria_items, template_criteria
-from challenges.services.sites import MAX_SITES, SITE_FIELDS, too_many_sites
+from challenges.services.sites import MAX_SITES, ROW_FIELDS, SITE_FIELDS, host_contacts, too_many_sites
 from challenges.workflow import WITH_DIALOGUE, variants
 from core.forms import FieldList, Form, RowForm
 from core.i18n import LANGUAGE_LABELS, helsinki_to_utc, to_helsinki
@@ -109,9 +109,9 @@ class SiteRowForm(RowForm):
     kind = SelectField(_l("Kind of site"), validators=[Optional()],
                        choices=[("", "")] + SiteKind.choices())
     address = StringField(_l("Address"), filters=[_strip], validators=[Optional(), Length(max=300)])
-    host_name = StringField(_l("Host contact's name"), filters=[_strip],
+    host_name = StringField(_l("Contact person's name"), filters=[_strip],
                             validators=[Optional(), Length(max=200)])
-    host_email = StringField(_l("Host contact's email address"), filters=[_strip], validators=[
+    host_email = StringField(_l("Contact person's email address"), filters=[_strip], validators=[
         Optional(), Email(message=_l("Enter a valid email address.")), Length(max=254)])
     remove = BooleanField(_l("Remove this site"))
 
@@ -135,8 +135,11 @@ class SitesForm(VersionedForm):
 
     @staticmethod
     def initial(challenge: Challenge) -> dict[str, Any]:
-        """The existing sites and one empty row (none when the challenge has as many sites as it may)."""
-        rows = [{"id": s.id, **{f: getattr(s, f) for f in SITE_FIELDS}}
+        """The existing sites with their hosts, and one empty row (none when the challenge has as many as it may)."""
+        hosts = host_contacts(challenge)
+        rows = [{"id": s.id, **{f: getattr(s, f) for f in SITE_FIELDS},
+                 "host_name": getattr(hosts.get(s.id), "name", None),
+                 "host_email": getattr(hosts.get(s.id), "email", None)}
                 for s in challenge.sites][:MAX_SITES + 1]
         return {"sites": rows + [{}] if len(rows) < MAX_SITES else rows}
 
@@ -156,7 +159,7 @@ class SitesForm(VersionedForm):
     def values(self) -> list[dict[str, Any]]:
         """The site rows for the service."""
         return [{"id": r.id.data, "remove": r.remove.data,
-                 **{f: getattr(r, f).data for f in SITE_FIELDS}} for r in self.rows()]
+                 **{f: getattr(r, f).data for f in ROW_FIELDS}} for r in self.rows()]
 
     def field_for(self, key: Any):
         """Row errors ("sites", index, field) land on that row's field."""

@@ -1,5 +1,6 @@
 """The models of the challenges package."""
-from challenges.models.challenge import (PUBLIC_STATES, Attachment, Challenge, ChallengeState, Compensation,
+from challenges.models.attachment import Attachment
+from challenges.models.challenge import (PUBLIC_STATES, Challenge, ChallengeState, Compensation,
                                          CriteriaTemplate, Criterion, PilotKind, PilotSite, SiteKind, Theme)
 from challenges.models.dialogue import (DialogueEvent, EventKind, EventRegistration, MeetingSlot, Question,
                                         RegistrationStatus, RfiQuestion, RfiResponse)

@@ -9,7 +9,8 @@ from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, Intege
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from auth.models import Organisation, User
+from auth.models import Invitation, Organisation, User
+from challenges.models.attachment import Attachment
 from challenges.states import ChallengeState
 from core.enums import LabelledEnum
 from core.extensions import db
@@ -156,9 +157,10 @@ class Challenge(db.Model):
     criteria: Mapped[list["Criterion"]] = relationship(back_populates="challenge", lazy="selectin",
                                                        cascade="all, delete-orphan",
                                                        order_by="Criterion.position")
-    attachments: Mapped[list["Attachment"]] = relationship(back_populates="challenge", lazy="raise_on_sql",
-                                                           cascade="all, delete-orphan",
-                                                           order_by="Attachment.id")
+    # Read-only: attachments are added and removed through services/attachments.py.
+    attachments: Mapped[list[Attachment]] = relationship(
+        primaryjoin="and_(Attachment.owner_type == 'challenges', foreign(Attachment.owner_id) == Challenge.id)",
+        viewonly=True, lazy="raise_on_sql", order_by="Attachment.id")
 
     def localized(self, field: str) -> Localized:
         """A translated text field (title, summary) in the reader's language, else Finnish, marked a fallback."""
@@ -223,25 +225,45 @@ class Challenge(db.Model):
 
 
 class PilotSite(db.Model):
-    """A real setting where a pilot can run, with its host contact."""
+    """A real setting where a pilot can run, and the contact person there who hosts it."""
 
     __tablename__ = "pilot_sites"
-    __table_args__ = (CheckConstraint(f"kind IN ({sql_values(SiteKind)})", name="kind"),)
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({sql_values(SiteKind)})", name="kind"),
+        CheckConstraint("host_id IS NULL OR host_invitation_id IS NULL", name="one_host"),
+        CheckConstraint("uninvited_host_email IS NULL OR (host_id IS NULL AND host_invitation_id IS NULL)",
+                        name="uninvited_host_alone"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(300))
-    host_name: Mapped[str | None] = mapped_column(String(200))
-    host_email: Mapped[str | None] = mapped_column(String(254))
+    # The host (DESIGN.md's pilot host): a person with an account, or until they
+    # accept, the invitation sent to them (services/sites.py links the two).
+    host_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    host_invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), index=True)
+    # A contact typed before hosts had accounts and not invited yet (set only by the
+    # migration that brought in accounts): the next save of the sites invites them.
+    uninvited_host_name: Mapped[str | None] = mapped_column(String(200))
+    uninvited_host_email: Mapped[str | None] = mapped_column(String(254))
 
     challenge: Mapped[Challenge] = relationship(back_populates="sites")
+    # Pages that show hosts read them with services.sites.host_contacts(), in one query.
+    host: Mapped[User | None] = relationship(lazy="raise_on_sql")
+    host_invitation: Mapped[Invitation | None] = relationship(lazy="raise_on_sql")
 
     @property
     def kind_label(self):
         """The translated kind of site."""
         return SiteKind.label_of(self.kind)
+
+    @property
+    def has_host(self) -> bool:
+        """True when a contact person is named, whether or not they have accepted yet."""
+        return bool(self.host_id or self.host_invitation_id or self.uninvited_host_email
+                    or self.uninvited_host_name)
 
 
 class Criterion(db.Model):
@@ -277,22 +299,3 @@ class CriteriaTemplate(db.Model):
     # [{"name", "description", "weight", "min_score", "scale": [6 strings]}]
     items: Mapped[list[dict]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class Attachment(db.Model):
-    """A file attached to a challenge, stored under a random name outside static/."""
-
-    __tablename__ = "challenge_attachments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    original_name: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(120))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    challenge: Mapped[Challenge] = relationship(back_populates="attachments")

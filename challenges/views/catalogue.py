@@ -16,6 +16,7 @@ from challenges.services import catalogue as catalogue_services
 from challenges.services import following as following_services
 from challenges.services.catalogue import CatalogueQuery
 from challenges.services.dialogue import public_dialogue
+from challenges.services.sites import host_contacts
 from core.extensions import db
 from core.links import absolute_url
 from core.pagination import after_arg
@@ -100,11 +101,12 @@ def feed():
 def detail(challenge_id: int):
     """Everything public about a challenge; its city's staff also see it before publication."""
     challenge, following = _viewable_or_404(challenge_id)
+    is_staff = is_city_staff(current_user, challenge)
     return render_template(
         "challenges/detail.html", challenge=challenge, action_form=ActionForm(), following=following,
-        can_follow=challenge.is_public and following_services.can_follow(current_user),
-        is_staff=is_city_staff(current_user, challenge),
-        show_contacts=is_city_staff(current_user, challenge) or is_platform_admin(current_user),
+        can_follow=challenge.is_public and following_services.can_follow(current_user), is_staff=is_staff,
+        # Who hosts a site is for the city's staff only.
+        hosts=host_contacts(challenge) if is_staff or is_platform_admin(current_user) else {},
         dialogue=public_dialogue(challenge, current_user))
 
 

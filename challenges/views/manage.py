@@ -13,7 +13,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from auth.models import Organisation
 from auth.permissions import ensure, is_platform_admin, permission_required
@@ -21,13 +20,13 @@ from challenges import bp
 from challenges.forms.challenge import (ActionForm, AttachmentForm, BudgetForm, CriteriaForm, ListFilterForm,
                                         NewChallengeForm, ScheduleForm, SitesForm, TermsForm, TextsForm,
                                         TransitionForm, VersionedForm)
-from challenges.models import Attachment, Challenge, ChallengeState
-from challenges.permissions import (can_create_challenge, can_edit, can_edit_criteria, can_manage_list, can_view,
-                                    is_city_staff)
+from challenges.models import Challenge, ChallengeState
+from challenges.permissions import can_create_challenge, can_edit, can_edit_criteria, can_manage_list, is_city_staff
 from challenges.services import challenges as services
-from challenges.services.attachments import add_attachment, attachments_of, delete_attachment
+from challenges.services.attachments import (add_attachment, attachment_of, attachments_of, can_read,
+                                             delete_attachment)
 from challenges.services.criteria import replace_criteria
-from challenges.services.sites import save_sites
+from challenges.services.sites import host_contacts, save_sites
 from challenges.services.themes import all_themes
 from challenges.workflow import missing_for_publication, workflow_of
 from core import audit
@@ -152,7 +151,7 @@ def _render_detail(challenge: Challenge, status: int = 200, error: Any = None,
     return render_template(
         "challenges/manage_detail.html", challenge=challenge, options=options, error=error,
         action_forms=_action_forms(challenge, options, submitted), missing=missing_for_publication(challenge),
-        attachments=attachments_of(challenge),
+        attachments=attachments_of(challenge), hosts=host_contacts(challenge),
         timeline=audit.timeline(challenge, request.args.get("before", type=bounded_int)),
         field_labels=services.FIELD_LABELS, sections=SECTIONS, state_labels=STATE_NAMES,
         can_edit=can_edit(current_user, challenge), variant_label=workflow.label), status
@@ -193,8 +192,10 @@ def _render_section(challenge: Challenge, name: str, form: VersionedForm, status
     """An edit page of one section."""
     if name == "texts":
         form.themes.choices = [(t.id, t.name) for t in all_themes()]
+    hosts = host_contacts(challenge) if name == "sites" else {}
     return render_template(f"challenges/manage_{name}.html", challenge=challenge, form=form, section=name,
-                           sections=SECTIONS, title=SECTIONS[name].title, error=error, locked=locked), status
+                           sections=SECTIONS, title=SECTIONS[name].title, error=error, locked=locked,
+                           hosts=hosts), status
 
 
 @bp.route(f"/manage/challenges/<int:challenge_id>/edit/<{SECTION_RULE}:section>", methods=["GET", "POST"])
@@ -262,10 +263,7 @@ def manage_attachments(challenge_id: int):
 def manage_attachment_delete(challenge_id: int, attachment_id: int):
     """Remove an attachment."""
     challenge = _editable_challenge(challenge_id)
-    attachment = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
-                                                            Attachment.challenge_id == challenge.id))
-    if attachment is None:
-        abort(404)
+    attachment = attachment_of(challenge, attachment_id) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     delete_attachment(attachment, current_user)
@@ -278,10 +276,7 @@ def manage_attachment_delete(challenge_id: int, attachment_id: int):
 def attachment_download(challenge_id: int, attachment_id: int):
     """Download an attachment under its original name, for anyone who may see the challenge."""
     challenge = db.get_or_404(Challenge, challenge_id)
-    if not can_view(current_user, challenge):
+    if not can_read(current_user, challenge):
         abort(404)
-    attachment = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
-                                                            Attachment.challenge_id == challenge.id))
-    if attachment is None:
-        abort(404)
+    attachment = attachment_of(challenge, attachment_id) or abort(404)
     return send_stored(attachment.stored_name, attachment.original_name, attachment.content_type)

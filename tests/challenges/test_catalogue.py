@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from decimal import Decimal
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
+from auth.models import User
 from challenges.models import Challenge, ChallengeState, Criterion, PilotSite
-from challenges.services.catalogue import CatalogueQuery, catalogue_page, search_challenges
 from challenges.permissions import public_challenges
+from challenges.services.catalogue import CatalogueQuery, catalogue_page, search_challenges
 from core.extensions import db
 from core.models import utcnow
 from tests.factories import UNPUBLISHED_STATES, add_challenge, build_catalogue_world, new_challenge
@@ -235,8 +236,10 @@ def _full_challenge(world, state: S = S.OPEN) -> Challenge:
         summary_fi="Koulujen ruokalat heittävät ruokaa pois.", problem="## Tausta\n\nPaljon **hävikkiä**.",
         end_users="Oppilaat ja keittiöhenkilökunta", max_per_pilot=Decimal("20000"), pilot_count=2,
         ipr_terms="Oikeudet jäävät yritykselle.", themes=[world["learning"]])
-    challenge.sites = [PilotSite(name="Kallion ala-aste", kind="school", address="Porvoonkatu 2",
-                                 host_name="Rehtori Riikka", host_email="riikka@example.org")]
+    host = User(email="riikka@example.org", name="Rehtori Riikka", locale="fi")
+    db.session.add(host)
+    db.session.flush()
+    challenge.sites = [PilotSite(name="Kallion ala-aste", kind="school", address="Porvoonkatu 2", host_id=host.id)]
     challenge.criteria = [
         Criterion(position=1, name="Vaikuttavuus", weight=60, scale=[f"taso {n}" for n in range(6)]),
         Criterion(position=2, name="Toteutettavuus", weight=40, min_score=2, scale=[]),
@@ -254,16 +257,18 @@ def test_detail_shows_the_challenge_to_the_public(client, world):
                  "taso 5", "Minimum score: 2", "Oikeudet jäävät yritykselle.", "Learning",
                  "Log in to follow this challenge"):
         assert text in page, text
-    assert "riikka@example.org" not in page
+    assert "riikka@example.org" not in page and "Rehtori Riikka" not in page  # hosts are for staff
     assert "Manage" not in page
 
 
-def test_detail_shows_host_email_to_the_owning_city(client, world, login):
+def test_detail_shows_the_site_host_to_the_owning_city_only(client, world, login):
     challenge = _full_challenge(world)
     login(world["officer"])
-    assert "riikka@example.org" in _titles(client.get(f"/challenges/{challenge.id}"))
+    page = _titles(client.get(f"/challenges/{challenge.id}"))
+    assert "riikka@example.org" in page and "Rehtori Riikka" in page
     login(world["other_officer"])
-    assert "riikka@example.org" not in _titles(client.get(f"/challenges/{challenge.id}"))
+    page = _titles(client.get(f"/challenges/{challenge.id}"))
+    assert "riikka@example.org" not in page and "Rehtori Riikka" not in page
 
 
 DETAIL_OUTCOMES = {

@@ -10,7 +10,7 @@ from challenges.models import (Attachment, ChallengeState, Criterion, DialogueEv
                                PilotSite)
 from core.models import utcnow
 from core.extensions import db
-from tests.factories import build_catalogue_world, count_queries, new_challenge
+from tests.factories import build_catalogue_world, new_challenge, queries_of_get
 
 MAX_QUERIES = 10
 pytestmark = pytest.mark.usefixtures("english")
@@ -20,14 +20,6 @@ pytestmark = pytest.mark.usefixtures("english")
 def world(db) -> dict:
     """Two cities with an officer each, and two themes."""
     return build_catalogue_world()
-
-
-def _queries(client, url: str) -> int:
-    """How many SQL statements one GET of url issues (it must succeed)."""
-    with count_queries() as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 def _add(world, n: int, follower=None) -> list:
@@ -63,7 +55,7 @@ def _next_pages(client) -> dict[str, str]:
 def _count_all(client) -> dict[str, int]:
     """Queries of every public page and of the second page of each list."""
     urls = {url: url for url in PAGES} | _next_pages(client)
-    return {name: _queries(client, url) for name, url in urls.items()}
+    return {name: queries_of_get(client, url) for name, url in urls.items()}
 
 
 def test_public_pages_query_count_does_not_grow_with_the_data(client, world, login_as):
@@ -78,9 +70,9 @@ def test_public_pages_query_count_does_not_grow_with_the_data(client, world, log
 
 def test_anonymous_catalogue_query_count_does_not_grow_with_the_data(client, world):
     _add(world, 10)
-    small = _queries(client, "/challenges")
+    small = queries_of_get(client, "/challenges")
     _add(world, 990)
-    assert _queries(client, "/challenges") == small <= MAX_QUERIES
+    assert queries_of_get(client, "/challenges") == small <= MAX_QUERIES
 
 
 def _grow(challenge, n: int) -> None:
@@ -90,7 +82,7 @@ def _grow(challenge, n: int) -> None:
     challenge.criteria += [Criterion(position=100 + k, name=f"Lisäkriteeri {k}", weight=5) for k in range(n)]
     start = utcnow() + timedelta(days=3)
     db.session.add_all(
-        [Attachment(challenge_id=challenge.id, title=f"Liite {k}", stored_name=f"{challenge.id}-{k}",
+        [Attachment(owner=challenge, title=f"Liite {k}", stored_name=f"{challenge.id}-{k}",
                     original_name=f"liite{k}.pdf", content_type="application/pdf", size=1000, sha256="0" * 64,
                     uploaded_by_id=uploader) for k in range(n)]
         + [DialogueEvent(challenge_id=challenge.id, kind="info_session", title=f"Infotilaisuus {k}",
@@ -115,5 +107,5 @@ def test_detail_page_query_count_does_not_grow_with_its_content(client, world, l
     db.session.commit()
     _grow(small, 1)
     _grow(large, 25)
-    counts = [_queries(client, f"/challenges/{c.id}") for c in (small, large)]
+    counts = [queries_of_get(client, f"/challenges/{c.id}") for c in (small, large)]
     assert counts[0] == counts[1] <= MAX_QUERIES

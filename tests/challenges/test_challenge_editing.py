@@ -13,6 +13,7 @@ from auth.models import OrgKind, Role
 from challenges.models import Challenge, CriteriaTemplate, Follow, Theme
 from challenges.services import challenges as services
 from challenges.services.criteria import replace_criteria, template_criteria
+from challenges.services.sites import host_contacts
 from challenges.services.themes import ensure_themes
 from challenges.workflow import DIRECT, WITH_DIALOGUE
 from core.audit import AuditEntry
@@ -181,7 +182,7 @@ def test_sites_are_added_edited_and_removed(client, cast, login):
     challenge = _fresh(challenge)
     assert [(s.name, s.kind) for s in challenge.sites] == [("Kallion koulu (B-talo)", "school"),
                                                           ("Pasilan kirjasto", "library")]
-    assert challenge.sites[0].host_email == "uusi@example.org"
+    assert host_contacts(challenge)[challenge.sites[0].id].email == "uusi@example.org"  # invited
     response = client.post(f"/manage/challenges/{challenge.id}/edit/sites", data={
         "version": challenge.state_version,
         "sites-0-id": challenge.sites[0].id, "sites-0-name": "x", "sites-0-kind": "school",
