@@ -213,6 +213,18 @@ def _date_filter(value: date | datetime | None, fmt: str = "medium") -> str:
     return date_pattern.apply(value, locale)
 
 
+def _iso_filter(value: date | datetime) -> str:
+    """A `<time datetime>` value: ISO 8601, to the second (HTML allows at most milliseconds)."""
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value.isoformat()
+
+
+def _fallback_lang_filter(text: Localized) -> Markup:
+    """` lang="fi"` on the element of a text that stands in for the reader's language; nothing otherwise."""
+    if not text.is_fallback:
+        return Markup("")
+    return Markup(f' lang="{text.language}"')  # noqa: S704  (a code of LANGUAGES)  # nosec B704
+
+
 def _number_filter(value: int | float | Decimal | None) -> str:
     """Format a number with the locale's separators."""
     return "" if value is None else numbers.format_decimal(value, locale=catalogue().locale)
@@ -229,6 +241,8 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
     app.add_template_filter(_datetime_filter, "datetime")
     app.add_template_filter(_date_filter, "date")
+    app.add_template_filter(_iso_filter, "iso")
+    app.add_template_filter(_fallback_lang_filter, "fallback_lang")
     app.add_template_filter(_number_filter, "number")
     app.add_template_filter(_money_filter, "money")
     app.jinja_env.globals.update(
