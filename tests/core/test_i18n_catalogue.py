@@ -5,9 +5,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import render_template_string, session
-from flask_babel import force_locale, format_date, format_datetime, gettext, lazy_gettext, refresh
+from flask_babel import Domain, force_locale, format_date, format_datetime, gettext, lazy_gettext, refresh
 
 from core.i18n import LANGUAGES, current_language
+from tests.factories import add_challenge, build_catalogue_world, html
 
 
 def _page(source: str, **context) -> str:
@@ -40,6 +41,24 @@ def test_catalogue_switches_after_refresh(app):
         session["lang"] = "fi"
         refresh()
         assert _page("{{ _('Challenges') }}") == gettext("Challenges") == "Haasteet"
+
+
+def test_a_list_page_looks_its_catalogue_up_once(app, client, monkeypatch):
+    """Hundreds of strings on the catalogue, one lookup of the catalogue (Flask-Babel's is per string)."""
+    world = build_catalogue_world()
+    for n in range(5):
+        add_challenge(world["helsinki"], world["officer"], themes=[world["learning"]], title_fi=f"Haaste {n}")
+    lookups = []
+    look_up = Domain.get_translations
+
+    def counted(domain):
+        lookups.append(domain)
+        return look_up(domain)
+
+    monkeypatch.setattr(Domain, "get_translations", counted)
+    page = html(client.get("/challenges", headers={"Accept-Language": "sv"}))
+    assert "Utmaningar" in page and page.count("Haaste ") == 5
+    assert len(lookups) == 1
 
 
 def test_template_gettext_formats_and_escapes_as_jinja_newstyle_does(app):
