@@ -90,3 +90,10 @@ def test_date_filters_show_nothing_for_no_date(app):
     with app.test_request_context("/"):
         assert _page("[{{ none | datetime }}][{{ none | date('short') }}]") == "[][]"
         assert _page("{{ d | date('short') }}", d=date(2026, 3, 1)) == "1.3.2026"
+
+
+def test_iso_filter_writes_a_time_element_value_html_accepts(app):
+    """HTML allows at most milliseconds in <time datetime>; stored times carry microseconds."""
+    moment = datetime(2026, 3, 1, 10, 30, 5, 698423, tzinfo=timezone.utc)
+    with app.test_request_context("/"):
+        assert _page("{{ m | iso }}|{{ d | iso }}", m=moment, d=date(2026, 3, 1)) == "2026-03-01T10:30:05+00:00|2026-03-01"
