@@ -1,0 +1,99 @@
+"""A request's language and catalogue, found once: translations, language switches and date formats."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from flask import render_template_string, session
+from flask_babel import Domain, force_locale, format_date, format_datetime, gettext, lazy_gettext, refresh
+
+from core.i18n import LANGUAGES, current_language
+from tests.factories import add_challenge, build_catalogue_world, html
+
+
+def _page(source: str, **context) -> str:
+    """source rendered as an HTML template (autoescaped)."""
+    return render_template_string(source, **context)
+
+
+def test_catalogue_translates_templates_and_code_in_the_readers_language(app):
+    with app.test_request_context("/", headers={"Accept-Language": "sv"}):
+        app.preprocess_request()
+        assert _page("{{ _('Challenges') }}") == "Utmaningar"
+        assert gettext("Challenges") == str(lazy_gettext("Challenges")) == "Utmaningar"
+        assert current_language() == "sv"
+
+
+def test_catalogue_switches_inside_force_locale_and_back(app):
+    with app.test_request_context("/", headers={"Accept-Language": "sv"}):
+        app.preprocess_request()
+        assert _page("{{ _('Challenges') }}") == "Utmaningar"
+        with force_locale("fi"):  # an email rendered in its reader's language
+            assert _page("{{ _('Challenges') }}") == gettext("Challenges") == "Haasteet"
+            assert current_language() == "fi"
+        assert _page("{{ _('Challenges') }}") == gettext("Challenges") == "Utmaningar"
+
+
+def test_catalogue_switches_after_refresh(app):
+    with app.test_request_context("/", headers={"Accept-Language": "sv"}):
+        app.preprocess_request()
+        assert gettext("Challenges") == "Utmaningar"
+        session["lang"] = "fi"
+        refresh()
+        assert _page("{{ _('Challenges') }}") == gettext("Challenges") == "Haasteet"
+
+
+def test_a_list_page_looks_its_catalogue_up_once(app, client, monkeypatch):
+    """Hundreds of strings on the catalogue, one lookup of the catalogue (Flask-Babel's is per string)."""
+    world = build_catalogue_world()
+    for n in range(5):
+        add_challenge(world["helsinki"], world["officer"], themes=[world["learning"]], title_fi=f"Haaste {n}")
+    lookups = []
+    look_up = Domain.get_translations
+
+    def counted(domain):
+        lookups.append(domain)
+        return look_up(domain)
+
+    monkeypatch.setattr(Domain, "get_translations", counted)
+    page = html(client.get("/challenges", headers={"Accept-Language": "sv"}))
+    assert "Utmaningar" in page and page.count("Haaste ") == 5
+    assert len(lookups) == 1
+
+
+def test_template_gettext_formats_and_escapes_as_jinja_newstyle_does(app):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        app.preprocess_request()
+        assert _page("{{ _('Contact person: %(name)s', name=who) }}", who="<b>") == "Contact person: &lt;b&gt;"
+        assert _page("{{ _('weight %(weight)s %%', weight=5) }}") == "weight 5 %"
+        assert _page("{{ ngettext('%(num)d challenge found', '%(num)d challenges found', 1) }}") == "1 challenge found"
+        assert _page("{{ ngettext('%(num)d challenge found', '%(num)d challenges found', 3) }}") == "3 challenges found"
+        plain = "{% autoescape false %}{{ _('Contact person: %(name)s', name=who) }}{% endautoescape %}"
+        assert _page(plain, who="<b>") == "Contact person: <b>"  # as in the plain-text emails
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("fmt", ["short", "medium", "long", "full"])
+def test_date_filters_format_as_babel_does_in_helsinki_time(app, language, fmt):
+    """The filters' cached patterns give Babel's own result, across both changes of daylight saving time."""
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    moments = [start + timedelta(hours=hours, minutes=hours % 60) for hours in range(0, 24 * 366, 13)]
+    with app.test_request_context("/"), force_locale(language):
+        shown = app.jinja_env.from_string("{% for m in moments %}{{ m | datetime(fmt) }}|{{ m | date(fmt) }}|"
+                                          "{{ m.date() | date(fmt) }};{% endfor %}")
+        expected = "".join(f"{format_datetime(m, fmt)}|{format_date(m, fmt)}|{format_date(m.date(), fmt)};"
+                           for m in moments)
+        assert shown.render(moments=moments, fmt=fmt) == expected
+
+
+def test_date_filters_show_nothing_for_no_date(app):
+    with app.test_request_context("/"):
+        assert _page("[{{ none | datetime }}][{{ none | date('short') }}]") == "[][]"
+        assert _page("{{ d | date('short') }}", d=date(2026, 3, 1)) == "1.3.2026"
+
+
+def test_iso_filter_writes_a_time_element_value_html_accepts(app):
+    """HTML allows at most milliseconds in <time datetime>; stored times carry microseconds."""
+    moment = datetime(2026, 3, 1, 10, 30, 5, 698423, tzinfo=timezone.utc)
+    with app.test_request_context("/"):
+        assert _page("{{ m | iso }}|{{ d | iso }}", m=moment, d=date(2026, 3, 1)) == "2026-03-01T10:30:05+00:00|2026-03-01"
