@@ -66,6 +66,9 @@ _NEW_VERSION = text("INSERT INTO data_versions (id, version) VALUES (1, :version
                     "ON CONFLICT (id) DO UPDATE SET version = excluded.version")
 
 
+_READ_VERSION = select(DataVersion.version).where(DataVersion.id == 1)
+
+
 def new_version() -> int:
     """A version no page has been cached under."""
     return secrets.randbits(62)
@@ -126,9 +129,13 @@ def _forget_changes(session: Session, transaction) -> None:
 
 
 def data_version() -> int | None:
-    """The current data version, read once per request; None before anything was ever written."""
+    """The current data version, read once per request; None before anything was ever written.
+
+    Read on the session's connection (a Core statement skips the ORM's work), in the request's
+    transaction: on SQLite a second connection would wait for the lock the session may hold.
+    """
     if "data_version" not in g:
-        g.data_version = db.session.scalar(select(DataVersion.version).where(DataVersion.id == 1))
+        g.data_version = db.session.connection().scalar(_READ_VERSION)
     return g.data_version
 
 
@@ -251,7 +258,8 @@ def _readable(name: str, value: str, checks: dict[str, Callable[[str], Any]]) ->
 
 def _page_args(names: tuple[str, ...], checks: dict[str, Callable[[str], Any]]) -> ImmutableMultiDict:
     """The query arguments the page reads, sorted: the first value of each, stripped, if readable."""
-    values = ((name, (request.args.get(name) or "").strip()) for name in sorted((*names, *checks)))
+    given = request.args.to_dict()  # the first value of each; missing keys cost no KeyError this way
+    values = ((name, (given.get(name) or "").strip()) for name in sorted((*names, *checks)))
     return ImmutableMultiDict([(name, value) for name, value in values if _readable(name, value, checks)])
 
 
