@@ -26,8 +26,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from core import init_core
+    from core.cache import init_page_cache
 
     init_core(app)
+    init_page_cache(app)
 
     import auth
     import challenges

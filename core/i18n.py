@@ -31,6 +31,7 @@ LANGUAGES = ("fi", "sv", "en")
 FALLBACK_LANGUAGE = "fi"  # every public text has a Finnish version; other languages fall back to it
 LANGUAGE_NAMES = dict(zip(LANGUAGES, ("Suomi", "Svenska", "English")))
 LANGUAGE_LABELS = dict(zip(LANGUAGES, (_l("Finnish"), _l("Swedish"), _l("English"))))
+LANGUAGE_COOKIE = "lang"  # a visitor's choice, kept in a cookie of its own so that pages need no session
 
 
 def supported(code: str | None) -> bool:
@@ -85,8 +86,9 @@ def select_locale() -> str:
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if current_user and current_user.is_authenticated and supported(user_locale):
         return user_locale
-    if supported(session.get("lang")):
-        return session["lang"]
+    for chosen in (request.cookies.get(LANGUAGE_COOKIE), session.get("lang")):
+        if supported(chosen):
+            return chosen
     best = request.accept_languages.best_match(LANGUAGES)
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -4,20 +4,22 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from core.cache import public_page
 from core.extensions import db
 from core.feedback import submit_feedback
 from core.forms import AccessibilityFeedbackForm, LanguageForm
-from core.i18n import current_language
+from core.i18n import LANGUAGE_COOKIE, current_language
 from core.mail_limits import client_refusal, recipient_refusal
 
 bp = Blueprint("core", __name__)
 FEEDBACK_PER_CLIENT = "10 per hour"
 MAX_NEXT_LENGTH = 2000
+LANGUAGE_COOKIE_DAYS = 365
 
 
 def _odd_character(char: str) -> bool:
@@ -41,22 +43,42 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 @bp.get("/")
+@public_page()
 def index():
     """The front page."""
     return render_template("core/index.html")
 
 
-@bp.post("/language")
-def set_language():
-    """Remember the chosen language for this browser and, when logged in, for the account."""
-    form = LanguageForm()
-    if not form.validate_on_submit():
+def _chosen_language(form: LanguageForm) -> str:
+    """The language the form chose; 400 with a message when it chose none of ours."""
+    if not form.validate():
         abort(400, description=_("Choose one of the languages offered."))
-    session["lang"] = form.lang.data
-    if current_user.is_authenticated:
-        current_user.locale = form.lang.data
-        db.session.commit()
-    return redirect(safe_next(form.next.data, url_for("core.index")))
+    return form.lang.data
+
+
+def _back_in(language: str, target: str | None):
+    """Back to the page the choice was made on, the language remembered in this browser's cookie."""
+    response = redirect(safe_next(target, url_for("core.index")))
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_DAYS * 86400,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax")
+    return response
+
+
+@bp.get("/language")
+def choose_language():
+    """A visitor's language switch: a plain GET form, so that pages carry no token and can be cached."""
+    form = LanguageForm(formdata=request.args, meta={"csrf": False})
+    return _back_in(_chosen_language(form), form.next.data)
+
+
+@bp.post("/language")
+@login_required
+def set_language():
+    """A logged-in user's language switch (a form with a CSRF token): saved on the account too."""
+    form = LanguageForm()
+    current_user.locale = _chosen_language(form)
+    db.session.commit()
+    return _back_in(current_user.locale, form.next.data)
 
 
 @bp.get("/accessibility")

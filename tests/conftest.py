@@ -161,6 +161,16 @@ def app(_session_app: Flask) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def other_process(app: Flask, database_url: str) -> Iterator[Flask]:
+    """A second app on the test database, as another web process: its own engine, sessions and page cache."""
+    other = create_app(app_config(database_url, UPLOAD_DIR=app.config["UPLOAD_DIR"]))
+    other.test_client_class = IsolatedClient
+    yield other
+    with other.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
 def db(app: Flask):
     """The Flask-SQLAlchemy handle, bound to the test app."""
     return _db

@@ -208,6 +208,18 @@ def queries_of_get(client: FlaskClient, url: str) -> int:
     return len(statements)
 
 
+def visit(app: Flask, url: str, **headers: str) -> tuple[Any, int]:
+    """A visitor's GET of url from app (another process, say), in English, and how many SQL statements it ran.
+
+    The test's own transaction is committed first, as the browser of the person who made a change
+    waits for it.
+    """
+    end_transaction(db.session())
+    with app.app_context(), count_queries() as statements:
+        response = as_user(app).get(url, headers=headers)
+    return response, len(statements)
+
+
 def audit_count(action: str) -> int:
     """How many audit rows of an action exist."""
     return db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == action))
@@ -724,7 +736,8 @@ MATRIX: dict[str, Entry] = {
     # core
     "core.index": Entry("GET", lambda w: "/", everyone(200)),
     "core.health": Entry("GET", lambda w: "/healthz", everyone(200)),
-    "core.set_language": Entry("POST", lambda w: "/language", everyone(400)),
+    "core.set_language": Entry("POST", lambda w: "/language", logged_in(400)),
+    "core.choose_language": Entry("GET", lambda w: "/language?lang=sv", everyone("/")),
     "core.accessibility": Entry("GET", lambda w: "/accessibility", everyone(200)),
     "core.accessibility_feedback": Entry("GET", lambda w: "/accessibility/feedback", everyone(200)),
     "static": Entry("GET", lambda w: "/static/css/kokeilu.css", everyone(200)),

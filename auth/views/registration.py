@@ -112,8 +112,8 @@ def verify_email(token: str):
         return token_problem_page(exc.problem, "verification")
     service.verify_email(user_token)
     db.session.commit()
-    flash(_("Your email address is confirmed. You can now log in."), "success")
-    return redirect(url_for("auth.login"))
+    # Said on the page itself: a message flashed by a GET would wait in the session for another page.
+    return render_template("auth/email_confirmed.html")
 
 
 @bp.route("/verify/resend", methods=["GET", "POST"])

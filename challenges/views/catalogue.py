@@ -7,20 +7,31 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from auth.models import Organisation
 from auth.permissions import is_platform_admin
 from challenges import bp
 from challenges.forms.catalogue import ActionForm, CatalogueFilterForm, SubscriptionsForm
-from challenges.models import Challenge
+from challenges.models import (Attachment, Challenge, Criterion, DialogueEvent, EventRegistration, MeetingSlot,
+                               PilotSite, Question, Theme)
+from challenges.models.challenge import challenge_themes
 from challenges.permissions import can_view, is_city_staff
 from challenges.services import catalogue as catalogue_services
 from challenges.services import following as following_services
 from challenges.services.catalogue import CatalogueQuery
 from challenges.services.dialogue import public_dialogue
 from challenges.services.sites import host_contacts
+from core.cache import public_page, shows_on_public_pages
 from core.extensions import db
+from core.limits import bounded_int
 from core.links import absolute_url
 from core.pagination import after_arg
 from core.views import safe_next
+
+# What the cached pages below (and the front page) show: a change to any of these rows moves the data
+# version in its own transaction, so no visitor is shown a page older than the last commit. A city's
+# name shows on every card; an event's registrations and a slot's booking show as free places.
+shows_on_public_pages(Challenge, challenge_themes, Theme, Organisation, PilotSite, Criterion, Attachment,
+                      DialogueEvent, EventRegistration, MeetingSlot, Question)
 
 
 def _me():
@@ -75,6 +86,7 @@ def _query(form: CatalogueFilterForm) -> CatalogueQuery:
 
 
 @bp.get("/challenges")
+@public_page("q", "city", "theme", "status", "deadline", after=bounded_int)
 def catalogue():
     """Published challenges of every city, filtered, searched and paginated."""
     form = _filter_form()
@@ -86,6 +98,7 @@ def catalogue():
 
 
 @bp.get("/challenges/feed.atom")
+@public_page()
 def feed():
     """An Atom feed of the calls most recently opened for proposals."""
     entries = catalogue_services.newly_opened()
@@ -98,13 +111,16 @@ def feed():
 # --- a challenge's page --------------------------------------------------------------------
 
 @bp.get("/challenges/<int:challenge_id>")
+@public_page()
 def detail(challenge_id: int):
     """Everything public about a challenge; its city's staff also see it before publication."""
     challenge, following = _viewable_or_404(challenge_id)
     is_staff = is_city_staff(current_user, challenge)
+    can_follow = challenge.is_public and following_services.can_follow(current_user)
     return render_template(
-        "challenges/detail.html", challenge=challenge, action_form=ActionForm(), following=following,
-        can_follow=challenge.is_public and following_services.can_follow(current_user), is_staff=is_staff,
+        # Only a follow button needs a form: a visitor's page has no token, so it can be cached.
+        "challenges/detail.html", challenge=challenge, action_form=ActionForm() if can_follow else None,
+        following=following, can_follow=can_follow, is_staff=is_staff,
         # Who hosts a site is for the city's staff only.
         hosts=host_contacts(challenge) if is_staff or is_platform_admin(current_user) else {},
         dialogue=public_dialogue(challenge, current_user))
