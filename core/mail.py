@@ -34,6 +34,7 @@ from core.models import utcnow
 log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this is taken to have died
+CLAIM_CHUNK = 50  # messages claimed at once by a delivery job
 MAX_ATTEMPTS = 8
 SUBJECT_LENGTH = 300
 
@@ -102,17 +103,29 @@ def queue_email(event: str, to: str, locale: str, **context: Any) -> OutboxMessa
     return queue_emails(event, [Letter(to, locale, context)])[0]
 
 
-def _claim(message_id: int) -> bool:
-    """Mark a message as being sent; False when it is sent or another job holds it."""
+def _claim(ids: list[int]) -> list[Any]:
+    """Mark as being sent those of the messages nobody has sent or holds; returns what sending them needs.
+
+    One statement for a chunk of messages, committed before anything is sent, so
+    that another job skips them; a claim older than CLAIM_TIMEOUT is taken to have died.
+    """
     now = utcnow()
-    result = db.session.execute(
+    claimed = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None),
                or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT))
         .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
-    )
+        .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body_text,
+                   OutboxMessage.body_html)
+    ).all()
     db.session.commit()
-    return result.rowcount == 1
+    return sorted(claimed, key=lambda message: message.id)
+
+
+def _settle(message_id: int, **values: Any) -> None:
+    """Record how sending a claimed message went, at once: a crash later must not send it again."""
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+    db.session.commit()
 
 
 class _SmtpSession:
@@ -124,8 +137,8 @@ class _SmtpSession:
     def __init__(self) -> None:
         self.connection: Any = None
 
-    def send(self, message: OutboxMessage) -> None:
-        """Hand one message to Flask-Mail (or to the log when no SMTP server is set)."""
+    def send(self, message: Any) -> None:
+        """Hand one claimed message to Flask-Mail (or to the log when no SMTP server is set)."""
         if not current_app.config.get("MAIL_SERVER"):
             log.info("email to %s: %s\n%s", message.recipient, message.subject, message.body_text)
         if self.connection is None:
@@ -152,27 +165,23 @@ class _SmtpSession:
 def deliver_messages(ids: list[int]) -> int:
     """Send the given outbox messages that are still unsent; returns how many were sent.
 
-    Safe to run twice: each message is claimed atomically before it is sent and
-    marked sent right after, so a retried or duplicate job skips it.
+    Safe to run twice: messages are claimed atomically, a chunk at a time (so a
+    chunk is sent well within CLAIM_TIMEOUT), and each is marked sent right after
+    it is sent, so a retried or duplicate job skips it.
     """
     sent = 0
     smtp = _SmtpSession()
     try:
-        for message_id in ids:
-            if not _claim(message_id):
-                continue
-            message = db.session.get(OutboxMessage, message_id)
-            try:
-                smtp.send(message)
-            except Exception as exc:  # SMTP down: release the claim, keep it for the re-queue
-                log.warning("email %s failed: %s", message_id, exc)
-                message.claimed_at = None
-                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            else:
-                message.sent_at = utcnow()
-                message.last_error = None
-                sent += 1
-            db.session.commit()
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            for message in _claim(ids[start:start + CLAIM_CHUNK]):
+                try:
+                    smtp.send(message)
+                except Exception as exc:  # SMTP down: release the claim, keep it for the re-queue
+                    log.warning("email %s failed: %s", message.id, exc)
+                    _settle(message.id, claimed_at=None, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+                else:
+                    _settle(message.id, sent_at=utcnow(), last_error=None)
+                    sent += 1
     finally:
         smtp.close()
     return sent
