@@ -139,7 +139,8 @@ class User(UserMixin, db.Model):
     """A person with an account. Never deleted: erasure anonymises."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(sql_in_languages("locale"), name="locale"),)
+    __table_args__ = (CheckConstraint(sql_in_languages("locale"), name="locale"),
+                      Index("ix_users_name", "name", "id"))  # the user list's keyset order
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

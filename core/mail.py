@@ -3,29 +3,38 @@
 `queue_email()` renders templates/email/<event>.txt and .html in the
 recipient's language, stores the message in `outbox_messages` and asks for
 delivery after commit. `deliver_messages()` takes ids, claims each message
-atomically and sends it once; `requeue_unsent()` runs periodically and hands
-back anything Redis or SMTP failed to deliver.
+atomically and sends it once, over one SMTP session per job; `requeue_unsent()`
+runs periodically and hands back anything Redis or SMTP failed to deliver.
+
+An email to many (a call opened to every subscriber) is a fan-out: the request
+records one `outbox_fanouts` row naming the event and its subject, and the
+worker expands it into outbox messages in batches of recipients, so the request
+costs the same for one recipient as for ten thousand (`fan_out()`,
+`deliver_fanout()`). Packages say who the recipients are with `@audience`.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import String, Text, or_, select, update
+from sqlalchemy import JSON, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db, mail
-from core.jobs import enqueue, enqueue_batch_after_commit, periodic
+from core.jobs import enqueue, enqueue_after_commit, enqueue_batch_after_commit, periodic
 from core.limits import single_line
 from core.models import utcnow
 
 log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this is taken to have died
+CLAIM_CHUNK = 50  # messages claimed at once by a delivery job
 MAX_ATTEMPTS = 8
 SUBJECT_LENGTH = 300
 
@@ -65,62 +74,116 @@ def render_email(event: str, locale: str, **context: Any) -> tuple[str, str, str
     return subject, text, html
 
 
+@dataclass(frozen=True)
+class Letter:
+    """One email to be rendered: to whom, in which language, with what; `key` orders a fan-out's recipients."""
+
+    to: str
+    locale: str
+    context: dict[str, Any] = field(default_factory=dict)
+    key: int = 0
+
+
+def queue_emails(event: str, letters: Iterable[Letter]) -> list[OutboxMessage]:
+    """Record emails of one event in the outbox (one flush) and send them after the transaction commits."""
+    messages = []
+    for letter in letters:
+        subject, text, html = render_email(event, letter.locale, **letter.context)
+        messages.append(OutboxMessage(event=event, recipient=letter.to, locale=letter.locale, subject=subject,
+                                      body_text=text, body_html=html))
+    db.session.add_all(messages)
+    db.session.flush()
+    for message in messages:  # one delivery job per transaction, whatever the number of messages
+        enqueue_batch_after_commit(deliver_messages, message.id)
+    return messages
+
+
 def queue_email(event: str, to: str, locale: str, **context: Any) -> OutboxMessage:
     """Record an email in the outbox and send it after the transaction commits."""
-    subject, text, html = render_email(event, locale, **context)
-    message = OutboxMessage(event=event, recipient=to, locale=locale, subject=subject,
-                            body_text=text, body_html=html)
-    db.session.add(message)
-    db.session.flush()
-    # One delivery job per transaction, whatever the number of messages.
-    enqueue_batch_after_commit(deliver_messages, message.id)
-    return message
+    return queue_emails(event, [Letter(to, locale, context)])[0]
 
 
-def _claim(message_id: int) -> bool:
-    """Mark a message as being sent; False when it is sent or another job holds it."""
+def _claim(ids: list[int]) -> list[Any]:
+    """Mark as being sent those of the messages nobody has sent or holds; returns what sending them needs.
+
+    One statement for a chunk of messages, committed before anything is sent, so
+    that another job skips them; a claim older than CLAIM_TIMEOUT is taken to have died.
+    """
     now = utcnow()
-    result = db.session.execute(
+    claimed = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None),
                or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT))
         .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
-    )
+        .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body_text,
+                   OutboxMessage.body_html)
+    ).all()
     db.session.commit()
-    return result.rowcount == 1
+    return sorted(claimed, key=lambda message: message.id)
 
 
-def _send(message: OutboxMessage) -> None:
-    """Hand one message to Flask-Mail (or to the log when no SMTP server is set)."""
-    if not current_app.config.get("MAIL_SERVER"):
-        log.info("email to %s: %s\n%s", message.recipient, message.subject, message.body_text)
-    # Messages stored before subjects were made safe would otherwise fail on every attempt.
-    mail.send(Message(subject=single_line(message.subject, SUBJECT_LENGTH), recipients=[message.recipient],
-                      body=message.body_text, html=message.body_html))
+def _settle(message_id: int, **values: Any) -> None:
+    """Record how sending a claimed message went, at once: a crash later must not send it again."""
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+    db.session.commit()
+
+
+class _SmtpSession:
+    """One SMTP connection for a delivery job's messages, opened at the first and again after a failure.
+
+    A connection per message would cost a TCP and SMTP handshake each: ten thousand of them for one call.
+    """
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+
+    def send(self, message: Any) -> None:
+        """Hand one claimed message to Flask-Mail (or to the log when no SMTP server is set)."""
+        if not current_app.config.get("MAIL_SERVER"):
+            log.info("email to %s: %s\n%s", message.recipient, message.subject, message.body_text)
+        if self.connection is None:
+            self.connection = mail.connect().__enter__()
+        # Messages stored before subjects were made safe would otherwise fail on every attempt.
+        email = Message(subject=single_line(message.subject, SUBJECT_LENGTH), recipients=[message.recipient],
+                        body=message.body_text, html=message.body_html)
+        try:
+            self.connection.send(email)
+        except Exception:
+            self.close()  # the server may have dropped us: the next message starts afresh
+            raise
+
+    def close(self) -> None:
+        """End the SMTP session, if one is open; a server that has gone away is no error here."""
+        connection, self.connection = self.connection, None
+        if connection is not None and connection.host is not None:
+            try:
+                connection.host.quit()
+            except Exception as exc:  # already closed by the server
+                log.debug("SMTP session did not close cleanly: %s", exc)
 
 
 def deliver_messages(ids: list[int]) -> int:
     """Send the given outbox messages that are still unsent; returns how many were sent.
 
-    Safe to run twice: each message is claimed atomically before it is sent and
-    marked sent right after, so a retried or duplicate job skips it.
+    Safe to run twice: messages are claimed atomically, a chunk at a time (so a
+    chunk is sent well within CLAIM_TIMEOUT), and each is marked sent right after
+    it is sent, so a retried or duplicate job skips it.
     """
     sent = 0
-    for message_id in ids:
-        if not _claim(message_id):
-            continue
-        message = db.session.get(OutboxMessage, message_id)
-        try:
-            _send(message)
-        except Exception as exc:  # SMTP down: release the claim, keep it for the re-queue
-            log.warning("email %s failed: %s", message_id, exc)
-            message.claimed_at = None
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        else:
-            message.sent_at = utcnow()
-            message.last_error = None
-            sent += 1
-        db.session.commit()
+    smtp = _SmtpSession()
+    try:
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            for message in _claim(ids[start:start + CLAIM_CHUNK]):
+                try:
+                    smtp.send(message)
+                except Exception as exc:  # SMTP down: release the claim, keep it for the re-queue
+                    log.warning("email %s failed: %s", message.id, exc)
+                    _settle(message.id, claimed_at=None, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+                else:
+                    _settle(message.id, sent_at=utcnow(), last_error=None)
+                    sent += 1
+    finally:
+        smtp.close()
     return sent
 
 
@@ -140,7 +203,109 @@ def unsent_ids(older_than: timedelta = timedelta(minutes=1), limit: int = 500) -
 
 @periodic(every=timedelta(minutes=5))
 def requeue_unsent() -> None:
-    """Queue delivery again for messages that Redis or SMTP failed to deliver."""
+    """Queue delivery again for messages and fan-outs that Redis or SMTP failed to deliver."""
     ids = unsent_ids()
     if ids:
         enqueue(deliver_messages, ids)
+    for fanout_id in unfinished_fanouts():
+        enqueue(deliver_fanout, fanout_id)
+
+
+# --- fan-out: one row in the request, the recipients' emails in the worker ------------------
+
+FANOUT_BATCH = 200  # recipients per transaction of the worker
+FANOUT_BATCHES_PER_JOB = 25  # then the job queues its sequel: no job runs long, others get their turn
+
+Audience = Callable[[int, dict[str, Any], int, int], list[Letter]]
+_audiences: dict[str, Audience] = {}
+
+
+class MailFanOut(db.Model):
+    """One event to be emailed to everyone an audience names, expanded by the worker batch by batch."""
+
+    __tablename__ = "outbox_fanouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[int]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The key of the last recipient whose email is in the outbox: a retried job carries on after it.
+    done_through: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+def audience(event: str) -> Callable[[Audience], Audience]:
+    """Register who receives an event's fan-out.
+
+    The function takes (subject_id, data, after, size) and returns at most `size`
+    letters whose keys (recipient ids) are greater than `after`, in ascending key
+    order; an empty list ends the fan-out.
+    """
+
+    def register(func: Audience) -> Audience:
+        if _audiences.setdefault(event, func) is not func:
+            raise ValueError(f"fan-out event {event!r} already has an audience")
+        return func
+
+    return register
+
+
+def fan_out(event: str, subject_id: int, **data: Any) -> MailFanOut:
+    """Email an event to its audience: one row now, the emails from the worker after commit."""
+    if event not in _audiences:
+        raise ValueError(f"no audience is registered for {event!r}")
+    fanout = MailFanOut(event=event, subject_id=subject_id, data=data)
+    db.session.add(fanout)
+    db.session.flush()
+    enqueue_after_commit(deliver_fanout, fanout.id)
+    return fanout
+
+
+def _next_batch(fanout_id: int, size: int) -> int | None:
+    """Queue one batch of a fan-out's emails and commit; returns how many, or None once it is finished.
+
+    The fan-out's row is locked while its batch is written, and the batch starts
+    after the last recipient recorded, in the same transaction as the emails: a
+    duplicate job waits, then carries on where this one stopped.
+    """
+    fanout = db.session.get(MailFanOut, fanout_id, with_for_update=True, populate_existing=True)
+    if fanout is None or fanout.finished_at is not None:
+        db.session.commit()
+        return None
+    letters = _audiences[fanout.event](fanout.subject_id, fanout.data, fanout.done_through, size)
+    if letters:
+        queue_emails(fanout.event, letters)
+        fanout.done_through = letters[-1].key
+    if len(letters) < size:
+        fanout.finished_at = utcnow()
+    db.session.commit()
+    return len(letters)
+
+
+def deliver_fanout(fanout_id: int, size: int = FANOUT_BATCH, batches: int = FANOUT_BATCHES_PER_JOB) -> int:
+    """Expand a fan-out into outbox messages, batch by batch; returns how many this job queued.
+
+    Each batch commits with its progress and hands its messages to a delivery job,
+    so sending starts while later batches are written; after `batches` batches the
+    job queues another for the rest. Safe to run twice, or to resume after a
+    crash: nobody is emailed twice and nobody is left out.
+    """
+    queued = 0
+    for _ in range(batches):
+        count = _next_batch(fanout_id, size)
+        if count is None:
+            return queued
+        queued += count
+        if count < size:  # that batch was the last
+            return queued
+    enqueue(deliver_fanout, fanout_id)
+    return queued
+
+
+def unfinished_fanouts(older_than: timedelta = timedelta(minutes=1), limit: int = 100) -> list[int]:
+    """Ids of fan-outs that should have been expanded by now: their job was lost or stopped."""
+    stmt = (select(MailFanOut.id)
+            .where(MailFanOut.finished_at.is_(None), MailFanOut.created_at < utcnow() - older_than)
+            .order_by(MailFanOut.id).limit(limit))
+    return list(db.session.scalars(stmt))

@@ -28,6 +28,7 @@ from app import create_app
 from auth.models import Organisation, User
 from core.extensions import db as _db
 from core.extensions import mail
+from core.jobs import get_queue
 from tests import factories
 from tests.factories import IsolatedClient, app_config
 
@@ -79,6 +80,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 def redis_url() -> str:
     """The throwaway Redis that scripts/test.sh starts (TEST_REDIS_URL)."""
     return service_url("TEST_REDIS_URL", "Redis")
+
+
+@pytest.fixture
+def redis_queue(app: Flask, redis_url: str) -> Iterator[Any]:
+    """The app with a real RQ queue of its own on the test Redis; jobs wait there until a test runs them."""
+    app.config.update(REDIS_URL=redis_url, RQ_QUEUE=f"kokeilu-test-queue-{_worker()}")
+    app.extensions.pop("kokeilu_redis", None)
+    queue = get_queue(app)
+    queue.empty()
+    yield queue
+    queue.empty()
 
 
 def postgres_server_url() -> str:

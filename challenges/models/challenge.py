@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, func, literal_column)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Invitation, Organisation, User
@@ -55,6 +55,8 @@ challenge_themes = Table(
     "challenge_themes", db.metadata,
     Column("challenge_id", ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
     Column("theme_id", ForeignKey("themes.id"), primary_key=True),
+    # The primary key leads with the challenge; the catalogue's theme filter and subscriptions start from the theme.
+    Index("ix_challenge_themes_theme", "theme_id", "challenge_id"),
 )
 
 
@@ -92,6 +94,11 @@ class Challenge(db.Model):
                         "OR criteria_locked_at IS NOT NULL", name="criteria_locked"),
         Index("ix_challenges_state_deadline", "state", "proposals_close_at"),
         Index("ix_challenges_city_state", "city_id", "state"),
+        # The catalogue's search on PostgreSQL: the expression must be the query's own
+        # (challenges/services/catalogue.py search_challenges). SQLite has no to_tsvector.
+        Index("ix_challenges_search", func.to_tsvector(literal_column("'simple'::regconfig"),
+                                                       literal_column("search_document")),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

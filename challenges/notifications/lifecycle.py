@@ -1,8 +1,12 @@
 """Who is told what when a challenge moves through its lifecycle or changes after publication.
 
-Recipients are collected in one query per move, each person is emailed once,
-in their own language, through the outbox (sent after commit). Moves arrive
-through the engine's `transitioned` signal (connected in `challenges.init_app`).
+Each person is emailed once, in their own language, through the outbox (sent
+after commit). The city's own staff, a handful of people, are emailed from the
+request. Followers, subscribers, participants and askers may be thousands: the
+request records one fan-out and the worker emails them in batches by user id
+(core.mail.fan_out and the audiences below), so a move costs the same whoever
+listens. Moves arrive through the engine's `transitioned` signal (connected in
+`challenges.init_app`).
 """
 from __future__ import annotations
 
@@ -19,8 +23,9 @@ from challenges.models import (
     RegistrationStatus,
 )
 from challenges.services.following import active_users, follower_ids, subscriber_ids
+from core.extensions import db
 from core.links import absolute_url
-from core.mail import queue_email
+from core.mail import Letter, audience, fan_out, queue_emails
 
 # Followers and subscribers are sent to the public page; staff go to the manage page.
 PUBLIC_ENDPOINT = "challenges.detail"
@@ -38,14 +43,14 @@ def manage_link(challenge: Challenge) -> str:
     return absolute_url(MANAGE_ENDPOINT, challenge_id=challenge.id)
 
 
-def _send(event: str, people: Iterable[User], challenge: Challenge, link: str, **context: Any) -> int:
-    """Queue one email per person in their language; returns how many."""
-    count = 0
-    for person in people:
-        queue_email(event, to=person.email, locale=person.locale, challenge=challenge, recipient=person,
-                    link=link, **context)
-        count += 1
-    return count
+def _letters(people: Iterable[User], **context: Any) -> list[Letter]:
+    """One email per person, in their language, keyed by their id; the template calls them `recipient`."""
+    return [Letter(p.email, p.locale, {"recipient": p, **context}, key=p.id) for p in people]
+
+
+def _send(event: str, people: Iterable[User], challenge: Challenge, link: str, **context: Any) -> None:
+    """Queue one email per person in their language, from the request."""
+    queue_emails(event, _letters(people, challenge=challenge, link=link, **context))
 
 
 def event_participants(challenge: Challenge) -> Select:
@@ -87,14 +92,43 @@ def challenge_transitioned(family: str, *, obj: Challenge, transition: Any, user
         _send("challenge_returned", active_users(creator(challenge)), challenge, staff_link, actor=user,
               comment=comment)
     elif action == "cancel":
-        people = active_users(follower_ids(challenge), event_participants(challenge), askers(challenge))
-        _send("challenge_cancelled", people, challenge, public_link(challenge), comment=comment)
+        fan_out("challenge_cancelled", challenge.id, comment=comment)
     elif action == "open_call":
-        people = active_users(follower_ids(challenge), subscriber_ids(challenge))
-        _send("challenge_call_opened", people, challenge, public_link(challenge))
+        fan_out("challenge_call_opened", challenge.id)
 
 
-def challenge_changed(challenge: Challenge, changes: list[Any]) -> int:
-    """Tell the followers of a published challenge what changed."""
-    return _send("challenge_changed", active_users(follower_ids(challenge)), challenge, public_link(challenge),
-                 changes=changes)
+def challenge_changed(challenge: Challenge, fields: list[str]) -> None:
+    """Tell the followers of a published challenge which fields changed (named in each reader's language)."""
+    fan_out("challenge_changed", challenge.id, fields=sorted(fields))
+
+
+# --- the audiences of the fan-outs, run by the worker one batch at a time ---------------------
+
+def _public_letters(challenge_id: int, after: int, size: int, *id_queries: Any, **context: Any) -> list[Letter]:
+    """A batch of the active users the queries name, after user id `after`, about the challenge's public page."""
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None:
+        return []
+    people = active_users(*(q(challenge) for q in id_queries), after=after, limit=size)
+    return _letters(people, challenge=challenge, link=public_link(challenge), **context)
+
+
+@audience("challenge_call_opened")
+def call_opened_audience(challenge_id: int, data: dict[str, Any], after: int, size: int) -> list[Letter]:
+    """The challenge's followers and the subscribers to its city or themes."""
+    return _public_letters(challenge_id, after, size, follower_ids, subscriber_ids)
+
+
+@audience("challenge_cancelled")
+def cancelled_audience(challenge_id: int, data: dict[str, Any], after: int, size: int) -> list[Letter]:
+    """Followers, registered participants of its events and the companies' askers, with the city's reason."""
+    return _public_letters(challenge_id, after, size, follower_ids, event_participants, askers,
+                           comment=data.get("comment"))
+
+
+@audience("challenge_changed")
+def changed_audience(challenge_id: int, data: dict[str, Any], after: int, size: int) -> list[Letter]:
+    """The challenge's followers, with the changed fields' labels (translated when each email is rendered)."""
+    from challenges.services.challenges import changed_labels  # that module notifies through this one
+
+    return _public_letters(challenge_id, after, size, follower_ids, changes=changed_labels(data["fields"]))

@@ -150,7 +150,7 @@ def record_change(challenge: Challenge, user: User | None, fields: list[str], **
     fields = sorted(set(fields))
     audit.record("challenge_updated", challenge, user, data={"fields": fields, **data})
     if challenge.published_at is not None:
-        lifecycle.challenge_changed(challenge, changed_labels(fields))
+        lifecycle.challenge_changed(challenge, fields)
 
 
 def changed_labels(fields: list[str]) -> list[Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Select, delete, func, insert, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import lazyload, selectinload
@@ -41,11 +41,22 @@ def _insert_ignoring_duplicates(model: Any, values: list[dict[str, Any]]) -> int
     return added
 
 
-def active_users(*id_queries: Select) -> list[User]:
-    """Active users whose ids any of the queries return, each once, by id (one query, no memberships)."""
-    stmt = (select(User).where(or_(*(User.id.in_(q) for q in id_queries)), User.active.is_(True),
-                               User.anonymised_at.is_(None))
-            .options(lazyload(User.memberships)).order_by(User.id))
+def active_users(*id_queries: Select, after: int = 0, limit: int | None = None,
+                 verified: bool = False) -> list[User]:
+    """Active users whose ids any of the queries return, each once, by id (one query, no memberships).
+
+    `after` and `limit` give a fan-out's batch: the next users by id. The bound on
+    the id reaches into each query, so a batch reads the followers' and the
+    subscribers' indexes from where the last batch stopped. `verified`: only
+    users who have confirmed their address.
+    """
+    ids = union_all(*id_queries).subquery()
+    user_id = next(iter(ids.c))
+    stmt = (select(User).where(User.id.in_(select(user_id).where(user_id > after)), User.id > after,
+                               User.active.is_(True), User.anonymised_at.is_(None))
+            .options(lazyload(User.memberships)).order_by(User.id).limit(limit))
+    if verified:
+        stmt = stmt.where(User.email_verified_at.is_not(None))
     return list(db.session.scalars(stmt))
 
 

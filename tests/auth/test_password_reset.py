@@ -1,5 +1,4 @@
 """Password reset: same answer for every address, single-use expiring links, old sessions ended."""
-import os
 import re
 from datetime import timedelta
 
@@ -9,7 +8,6 @@ from sqlalchemy import select
 from auth.models import UserToken
 from auth.passwords import verify_password
 from core.audit import AuditEntry
-from core.jobs import get_queue
 from core.mail import OutboxMessage
 from core.models import utcnow
 
@@ -176,18 +174,6 @@ def test_password_reset_requests_from_one_client_are_limited(client, outbox):
     other_client = client.post("/password/reset", data={"email": "one.more@example.org"},
                                environ_overrides={"REMOTE_ADDR": "198.51.100.7"})
     assert other_client.status_code == 302
-
-
-@pytest.fixture
-def redis_queue(app, redis_url):
-    """The app with a real RQ queue of its own on the test Redis; jobs wait there, nothing runs them."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    app.config.update(REDIS_URL=redis_url, RQ_QUEUE=f"kokeilu-reset-{worker}")
-    app.extensions.pop("kokeilu_redis", None)
-    queue = get_queue(app)
-    queue.empty()
-    yield queue
-    queue.empty()
 
 
 def test_password_reset_request_does_the_same_work_for_known_and_unknown_addresses(client, db, make_user,

@@ -166,11 +166,16 @@ def _closed_port() -> int:
 
 
 class _Sink(MessageHandler):
-    """Keeps every message the SMTP server receives."""
+    """Keeps every message the SMTP server receives, and the client end of each connection it came over."""
 
     def __init__(self) -> None:
         super().__init__()
         self.messages: list = []
+        self.peers: set = set()
+
+    def prepare_message(self, session, envelope):
+        self.peers.add(session.peer)
+        return super().prepare_message(session, envelope)
 
     def handle_message(self, message) -> None:
         self.messages.append(message)
@@ -184,6 +189,18 @@ def smtp_sink():
     controller.start()
     yield controller, sink
     controller.stop()
+
+
+def test_one_delivery_job_sends_its_messages_over_one_smtp_connection(app, db, smtp_sink):
+    controller, sink = smtp_sink
+    app.config.update(MAIL_SUPPRESS_SEND=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    from core.extensions import mail
+    mail.init_app(app)
+    for n in range(3):
+        queue_receipt(to=f"reader{n}@example.org")
+    db.session.commit()
+    assert sorted(m["To"] for m in sink.messages) == [f"reader{n}@example.org" for n in range(3)]
+    assert len(sink.peers) == 1
 
 
 @pytest.fixture

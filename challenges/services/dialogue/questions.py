@@ -15,7 +15,6 @@ from challenges.services.dialogue.common import (
     answers_publishable,
     questions_open,
 )
-from challenges.services.following import followers_of
 from core import audit
 from core.extensions import db
 from core.models import lock_row, utcnow
@@ -84,7 +83,7 @@ def publish_answers(challenge: Challenge, questions: list[Question], actor: User
     for question in published:
         audit.record("answer_published", question, actor, data={"challenge_id": challenge.id})
     if published:
-        notify.answers_published(challenge, published, followers_of(challenge))
+        notify.answers_published(challenge, published)
     db.session.flush()
     return published
 
