@@ -14,9 +14,8 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, select
 
-from auth.models import Membership, MembershipStatus, Organisation, Role, User
-
-PLATFORM_ADMIN = "platform_admin"
+from auth.models import Membership, MembershipStatus, Organisation, User
+from auth.roles import PLATFORM_ADMIN, SELF, Role
 
 
 def _user_ok(user: Any) -> bool:
@@ -70,12 +69,12 @@ def _organisation_roles(obj: Organisation, user: Any) -> set[str]:
 
 @register_roles
 def _user_roles(obj: User, user: Any) -> set[str]:
-    """"self" for one's own account; admin roles of the organisations the account belongs to."""
+    """SELF for one's own account; admin roles of the organisations the account belongs to."""
     roles: set[str] = set()
     if not _user_ok(user):
         return roles
     if user.id == obj.id:
-        roles.add("self")
+        roles.add(SELF)
     if is_platform_admin(user):
         roles.add(PLATFORM_ADMIN)
     admin_of = organisation_ids(user, [Role.CITY_ADMIN])

@@ -5,19 +5,14 @@ from typing import Any
 
 from sqlalchemy import Select, and_, exists, inspect, or_, select
 
-from auth.models import Role
-from auth.permissions import (PLATFORM_ADMIN, is_platform_admin, org_roles, organisation_ids,
-                              register_roles)
+from auth.permissions import is_platform_admin, org_roles, organisation_ids, register_roles
+from auth.roles import CITY_STAFF, COMPANY, COMPANY_ROLES, PLATFORM_ADMIN, PUBLIC, Role
 from challenges.models import PUBLIC_STATES, Challenge, ChallengeState, PilotSite
 from core.extensions import db
 
-CITY_STAFF_ROLES = (Role.CITY_ADMIN, Role.OFFICER, Role.DECISION_MAKER)
 EDITABLE_STATES = ChallengeState.states_where(editable=True)
-COMPANY = "company"
-HOST = "host"
-PUBLIC = "public"
-_CITY_ROLE_NAMES = {Role.CITY_ADMIN.value: "city_admin", Role.OFFICER.value: "officer",
-                    Role.DECISION_MAKER.value: "decision_maker"}
+# Who reads a challenge's staff pages without running it.
+STAFF_READERS = frozenset({Role.DECISION_MAKER, Role.CITY_ADMIN, PLATFORM_ADMIN})
 
 
 def _hosts_a_site(challenge: Challenge, user: Any) -> bool:
@@ -33,17 +28,17 @@ def _is_host(user: Any, city_roles: set[str], challenge: Challenge, site: PilotS
 
     The role is checked first: nobody else pays the query that looks the site up.
     """
-    if Role.HOST.value not in city_roles:
+    if Role.HOST not in city_roles:
         return False
     return site.host_id == user.id if site is not None else _hosts_a_site(challenge, user)
 
 
 def _roles(challenge: Challenge, user: Any, city_roles: set[str]) -> set[str]:
     """City roles in the owning city, platform admin, company, and public when it is published."""
-    roles = {_CITY_ROLE_NAMES[r] for r in city_roles if r in _CITY_ROLE_NAMES}
+    roles = {r for r in city_roles if r in CITY_STAFF}
     if is_platform_admin(user):
         roles.add(PLATFORM_ADMIN)
-    if organisation_ids(user, [Role.OWNER, Role.MEMBER]):
+    if organisation_ids(user, COMPANY_ROLES):
         roles.add(COMPANY)
     if challenge.is_public:
         roles.add(PUBLIC)
@@ -56,7 +51,7 @@ def _challenge_roles(challenge: Challenge, user: Any) -> set[str]:
     city_roles = org_roles(user, challenge.city_id)
     roles = _roles(challenge, user, city_roles)
     if _is_host(user, city_roles, challenge):
-        roles.add(HOST)
+        roles.add(Role.HOST)
     return roles
 
 
@@ -66,18 +61,18 @@ def _site_roles(site: PilotSite, user: Any) -> set[str]:
     city_roles = org_roles(user, site.challenge.city_id)
     roles = _roles(site.challenge, user, city_roles)
     if _is_host(user, city_roles, site.challenge, site):
-        roles.add(HOST)
+        roles.add(Role.HOST)
     return roles
 
 
 def company_ids(user: Any) -> set[int]:
     """The companies (and other bodies) a user acts for as owner or member."""
-    return organisation_ids(user, [Role.OWNER, Role.MEMBER])
+    return organisation_ids(user, COMPANY_ROLES)
 
 
 def staff_city_ids(user: Any) -> set[int]:
     """Cities where the user works on challenges (admin, officer or decision maker)."""
-    return organisation_ids(user, CITY_STAFF_ROLES)
+    return organisation_ids(user, CITY_STAFF)
 
 
 def is_city_staff(user: Any, challenge: Challenge) -> bool:
@@ -102,7 +97,7 @@ def can_create_challenge(user: Any) -> bool:
 
 def can_edit(user: Any, challenge: Challenge) -> bool:
     """The owning city's officers edit a challenge while its state is editable (until the call closes)."""
-    return challenge.state in EDITABLE_STATES and "officer" in _challenge_roles(challenge, user)
+    return challenge.state in EDITABLE_STATES and Role.OFFICER in _challenge_roles(challenge, user)
 
 
 def can_edit_criteria(user: Any, challenge: Challenge) -> bool:
@@ -112,14 +107,14 @@ def can_edit_criteria(user: Any, challenge: Challenge) -> bool:
 
 def can_read_event_material(user: Any, event: Any) -> bool:
     """A dialogue event's material: the city's staff always, everyone who sees the challenge once published."""
-    if _challenge_roles(event.challenge, user) & {"officer", "decision_maker", "city_admin", PLATFORM_ADMIN}:
+    if _challenge_roles(event.challenge, user) & (STAFF_READERS | {Role.OFFICER}):
         return True
     return event.published_at is not None and can_view(user, event.challenge)
 
 
 def can_edit_event_material(user: Any, event: Any) -> bool:
     """The owning city's officers prepare an event's material."""
-    return "officer" in _challenge_roles(event.challenge, user)
+    return Role.OFFICER in _challenge_roles(event.challenge, user)
 
 
 def public_challenges() -> Select:

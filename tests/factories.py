@@ -34,7 +34,8 @@ from flask.testing import FlaskClient
 from jinja2 import FileSystemBytecodeCache
 from sqlalchemy import event, func, select
 
-from auth.models import Invitation, Membership, MembershipStatus, Organisation, OrgKind, Role, User
+from auth.models import Invitation, Membership, MembershipStatus, Organisation, OrgKind, User
+from auth.roles import Role
 from auth.services.accounts import add_membership, create_user
 from auth.validators import business_id_check_digit
 from challenges.models import (Attachment, Challenge, ChallengeState, Criterion, DialogueEvent, MeetingSlot,

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
-from auth.models import Role, User
+from auth.models import User
 from auth.permissions import roles_for
+from auth.roles import Role
 from challenges.models import Attachment, Challenge, PilotSite
 from challenges.services.attachments import attachments_of
 from challenges.services.sites import HostStatus, host_contacts

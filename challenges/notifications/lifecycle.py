@@ -10,7 +10,8 @@ from typing import Any, Iterable
 
 from sqlalchemy import Select, select
 
-from auth.models import Membership, MembershipStatus, Role, User
+from auth.models import Membership, MembershipStatus, User
+from auth.roles import Role
 from challenges.models import (
     Challenge,
     DialogueEvent,

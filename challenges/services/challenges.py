@@ -19,8 +19,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 
-from auth.models import Organisation, Role, User
+from auth.models import Organisation, User
 from auth.permissions import organisation_ids
+from auth.roles import Role
 from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, Theme
 from challenges.notifications import lifecycle
 from challenges.permissions import managed_challenges

@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from auth.models import Invitation, Role, User
+from auth.models import Invitation, User
+from auth.roles import Role
 from auth.services.accounts import add_membership, find_user_by_email, normalise_email
 from auth.services.invitations import invite, on_accepted, open_invitation, revoke_invitation
 from challenges.models import Challenge, PilotSite, SiteKind

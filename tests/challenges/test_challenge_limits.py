@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from auth.models import Role
+from auth.roles import Role
 from challenges.models import Attachment, Challenge, PilotSite
 from challenges.services import challenges as services
 from challenges.services.attachments import add_attachment
