@@ -39,6 +39,16 @@ def organisation_ids(user: Any, roles: Iterable[str | Role] | None = None) -> se
     return {m.organisation_id for m in user.active_memberships() if wanted is None or m.role in wanted}
 
 
+def roles_by_organisation(user: Any, roles: Iterable[str | Role]) -> dict[int, set[str]]:
+    """The user's roles in force among roles, by the id of the organisation they are held in."""
+    wanted = {getattr(r, "value", r) for r in roles}
+    held: dict[int, set[str]] = {}
+    for membership in user.active_memberships() if _user_ok(user) else ():
+        if membership.role in wanted:
+            held.setdefault(membership.organisation_id, set()).add(membership.role)
+    return held
+
+
 def is_platform_admin(user: Any) -> bool:
     """True for an operator of the site."""
     return _user_ok(user) and user.is_platform_admin

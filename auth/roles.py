@@ -31,8 +31,11 @@ PLATFORM_ADMIN = "platform_admin"  # an operator of the site (User.is_platform_a
 SELF = "self"  # a user to their own account
 COMPANY = "company"  # acts for a company (owner or member of one): follows, takes part in dialogue, proposes
 PUBLIC = "public"  # anyone, for an object that is published
+# A decision maker of a partner city of a joint challenge: reads its staff pages, signs nothing
+# (the lead city's decision makers approve and sign; challenges/permissions.py).
+PARTNER_DECISION_MAKER = "partner_decision_maker"
 
-DERIVED = (PLATFORM_ADMIN, SELF, COMPANY, PUBLIC)
+DERIVED = (PLATFORM_ADMIN, SELF, COMPANY, PUBLIC, PARTNER_DECISION_MAKER)
 
 # --- groups used by the scoping helpers ------------------------------------------------------
 

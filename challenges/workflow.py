@@ -18,6 +18,7 @@ from core.models import utcnow
 from core.workflow import SYSTEM, Transition, Workflow, not_actor_of, registry
 
 S = ChallengeState
+# Partner cities' officers act as officers too; decisions are the lead city's (challenges/permissions.py).
 OFFICER, DECISION_MAKER = Role.OFFICER, Role.DECISION_MAKER
 FAMILY = "challenge"
 # The tables new challenges start on; older versions stay registered for the challenges that use them.
