@@ -20,7 +20,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, inspect, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from auth.models import Organisation
 from challenges.models import Challenge, ChallengeCity
@@ -63,6 +65,11 @@ def owners_among(challenge: Challenge, city_ids: Iterable[int]) -> set[int]:
     if wanted <= {challenge.lead_city_id}:
         return wanted
     return wanted & owning_city_ids(challenge)
+
+
+def with_owners() -> LoaderOption:
+    """A loader option for a page of one challenge that names every owning city: they come joined, no query."""
+    return joinedload(Challenge.owners)
 
 
 def owned_by(city_ids: Iterable[int]) -> ColumnElement[bool]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from auth.models import Organisation, OrgKind
 from challenges.models import Challenge, ChallengeState, Follow, Theme
-from challenges.ownership import owned_by
+from challenges.ownership import owned_by, with_owners
 from challenges.permissions import public_challenges
 from core.extensions import db
 from core.models import utcnow
@@ -166,7 +166,7 @@ def find_challenge(challenge_id: int, reader: Any = None) -> tuple[Challenge | N
     if getattr(reader, "is_authenticated", False):
         following = exists().where(Follow.challenge_id == Challenge.id, Follow.user_id == reader.id)
     stmt = (select(Challenge, following.label("following")).where(Challenge.id == challenge_id)
-            .options(joinedload(Challenge.themes), joinedload(Challenge.attachments), joinedload(Challenge.owners),
+            .options(joinedload(Challenge.themes), joinedload(Challenge.attachments), with_owners(),
                      selectinload(Challenge.sites), selectinload(Challenge.criteria)))
     row = db.session.execute(stmt).unique().first()
     return (row[0], bool(row[1])) if row is not None else (None, False)

@@ -13,7 +13,8 @@ from challenges.permissions import can_edit, can_view, is_city_staff
 from challenges.services.challenges import staff_challenges
 from challenges.workflow import DIRECT, workflow_of
 from core.extensions import db
-from tests.factories import count_queries, make_joint_cast, make_joint_challenge, make_org, make_user
+from tests.factories import (as_user, count_queries, make_joint_cast, make_joint_challenge, make_org, make_user,
+                             queries_of_get)
 
 # What each person is to a draft challenge that Helsinki leads and Espoo joins: partner cities
 # co-manage (officers and admins), the lead city decides (DESIGN.md sections 1 and 6b).
@@ -172,6 +173,13 @@ def test_ownership_lead_city_staff_and_outsiders_are_answered_without_a_query(ca
         roles_for(cast["partner_officer"], challenge)
         roles_for(cast["partner_officer"], challenge)
     assert len(statements) == 1  # the partners are looked up once per challenge
+
+
+def test_ownership_pages_of_a_joint_challenge_cost_a_partner_no_more_queries_than_the_lead(app, cast):
+    challenge = make_joint_challenge(cast, state="open")
+    for page in (f"/manage/challenges/{challenge.id}", f"/challenges/{challenge.id}"):
+        lead, partner = (queries_of_get(as_user(app, cast[p]), page) for p in ("officer", "partner_officer"))
+        assert partner == lead <= 10, page
 
 
 def test_ownership_database_holds_one_lead_and_sites_of_owning_cities(cast):
