@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from auth.models import Organisation, OrgKind, Role, User
+from auth.models import Organisation, OrgKind, User
+from auth.roles import Role
 from auth.services.accounts import add_membership, create_user
 from core.extensions import db
 

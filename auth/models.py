@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from auth.roles import Role
 from core.enums import LabelledEnum
 from core.extensions import db
 from core.i18n import localized, sql_in_languages
@@ -22,18 +23,6 @@ class OrgKind(LabelledEnum):
     COMPANY = "company", _l("Company")
     RESEARCH = "research", _l("Research organisation")
     MUNICIPAL_COMPANY = "municipal_company", _l("Municipal company")
-
-
-class Role(LabelledEnum):
-    """A role held in an organisation."""
-
-    CITY_ADMIN = "admin", _l("Administrator")
-    OFFICER = "officer", _l("Officer")
-    DECISION_MAKER = "decision_maker", _l("Decision maker")
-    EVALUATOR = "evaluator", _l("Evaluator")
-    OWNER = "owner", _l("Owner")
-    MEMBER = "member", _l("Member")
-    HOST = "host", _l("Pilot site contact")  # the contact person at a pilot site (DESIGN.md's pilot host)
 
 
 # Which roles each kind of organisation hands out.

@@ -14,9 +14,8 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, select
 
-from auth.models import Membership, MembershipStatus, Organisation, Role, User
-
-PLATFORM_ADMIN = "platform_admin"
+from auth.models import Membership, MembershipStatus, Organisation, User
+from auth.roles import PLATFORM_ADMIN, SELF, Role
 
 
 def _user_ok(user: Any) -> bool:
@@ -38,6 +37,16 @@ def organisation_ids(user: Any, roles: Iterable[str | Role] | None = None) -> se
         return set()
     wanted = None if roles is None else {getattr(r, "value", r) for r in roles}
     return {m.organisation_id for m in user.active_memberships() if wanted is None or m.role in wanted}
+
+
+def roles_by_organisation(user: Any, roles: Iterable[str | Role]) -> dict[int, set[str]]:
+    """The user's roles in force among roles, by the id of the organisation they are held in."""
+    wanted = {getattr(r, "value", r) for r in roles}
+    held: dict[int, set[str]] = {}
+    for membership in user.active_memberships() if _user_ok(user) else ():
+        if membership.role in wanted:
+            held.setdefault(membership.organisation_id, set()).add(membership.role)
+    return held
 
 
 def is_platform_admin(user: Any) -> bool:
@@ -70,12 +79,12 @@ def _organisation_roles(obj: Organisation, user: Any) -> set[str]:
 
 @register_roles
 def _user_roles(obj: User, user: Any) -> set[str]:
-    """"self" for one's own account; admin roles of the organisations the account belongs to."""
+    """SELF for one's own account; admin roles of the organisations the account belongs to."""
     roles: set[str] = set()
     if not _user_ok(user):
         return roles
     if user.id == obj.id:
-        roles.add("self")
+        roles.add(SELF)
     if is_platform_admin(user):
         roles.add(PLATFORM_ADMIN)
     admin_of = organisation_ids(user, [Role.CITY_ADMIN])

@@ -45,6 +45,7 @@ def generate_challenges(count: int, creator_id: int) -> int:
     from datetime import timedelta
 
     from challenges.models import Challenge, Criterion, PilotSite
+    from challenges.ownership import start_ownership
     from challenges.services.themes import ensure_themes
 
     cities = list(ensure_cities().values())
@@ -52,15 +53,17 @@ def generate_challenges(count: int, creator_id: int) -> int:
     now = utcnow()
     rows = []
     for n in range(count):
+        city = cities[n % len(cities)]
         challenge = Challenge(
-            city_id=cities[n % len(cities)].id, created_by_id=creator_id, workflow="challenge.direct.v1",
+            created_by_id=creator_id, workflow="challenge.direct.v1",
             state="open", title_fi=f"Haaste {n}: ruokahävikin vähentäminen", summary_fi="Tiivistelmä " * 20,
             problem="Ongelma " * 50, questions_close_at=now + timedelta(days=n % 60 + 1),
             proposals_close_at=now + timedelta(days=n % 60 + 10), published_at=now, opened_at=now,
             criteria_locked_at=now, search_document=f"haaste {n} ruokahävikin vähentäminen",
             max_per_pilot=20000, pilot_count=2)
+        start_ownership(challenge, city)
         challenge.themes = [themes[n % len(themes)]]
-        challenge.sites = [PilotSite(name=f"Koulu {n}", kind="school")]
+        challenge.sites = [PilotSite(name=f"Koulu {n}", kind="school", city_id=city.id)]
         challenge.criteria = [Criterion(position=i, name=f"Kriteeri {i}", weight=25, scale=["-"] * 6)
                               for i in range(4)]
         rows.append(challenge)

@@ -8,10 +8,13 @@ bp = Blueprint("challenges", __name__)
 
 def init_app(app: Flask) -> None:
     """Register the models, workflow tables, permissions, routes, periodic jobs and who is told of moves."""
-    from challenges import audit_labels, dialogue_jobs, jobs, models, permissions, views, workflow  # noqa: F401
+    from challenges import (audit_labels, dialogue_jobs, jobs, models, ownership, permissions,  # noqa: F401
+                            views, workflow)
     from challenges.notifications.lifecycle import challenge_transitioned
     from core.workflow import transitioned
 
     transitioned.connect(challenge_transitioned, sender=workflow.FAMILY)
     app.register_blueprint(bp)
     app.jinja_env.globals["can_manage_challenges"] = permissions.can_manage_list
+    # Pages name a challenge's cities by asking the ownership helper, as code does.
+    app.jinja_env.globals.update(lead_city=ownership.lead_city, owning_cities=ownership.owning_cities)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from auth.demo import ensure_cities
 from auth.models import Organisation, User
 from challenges.models import Challenge, ChallengeState, DialogueEvent, MeetingSlot
+from challenges.ownership import add_partner, owned_by
 from challenges.services import challenges as editor
 from challenges.services import dialogue
 from challenges.services.criteria import replace_criteria
@@ -115,6 +116,7 @@ class DemoChallenge:
     dialogue: DialogueScript | None = None
     questions: list[tuple[int, str, str]] = field(default_factory=list)  # Q&A while the call is open
     decision: str = ""  # the reasoned comment of award, unsuccessful or cancel
+    partners: dict[str, Decimal | None] = field(default_factory=dict)  # partner city slug: its budget share
 
 
 def _budget(per_pilot: int, pilots: int, details: str, *, data: bool = False) -> dict[str, Any]:
@@ -236,6 +238,7 @@ CHALLENGES: list[DemoChallenge] = [
          _site("Itäkeskuksen kirjasto", "library", "Turunlinnantie 1, Helsinki")],
         _budget(25000, 2, "Pääsy kirjastojen tiloihin ja kävijälaskurien historiatietoihin.", data=True),
         live=_schedule(50, 40, (-5, 20)), call=_schedule(25, 18, (-45, -3)), dialogue=LIBRARY_DIALOGUE,
+        partners={"espoo": Decimal(20000)},  # a joint challenge: Helsinki leads, Espoo pays its share
     ),
     DemoChallenge(
         "tampere", S.OPEN, DIRECT,
@@ -410,11 +413,14 @@ def _time_travel(challenge: Challenge, schedule: dict[str, Any]) -> None:
     editor.update_schedule(challenge, None, schedule)
 
 
-def _write(spec: DemoChallenge, city: Organisation, officer: User, themes: dict[str, int]) -> Challenge:
-    """Create the challenge and fill in its sections as its officer would."""
+def _write(spec: DemoChallenge, cities: dict[str, Organisation], officer: User,
+           themes: dict[str, int]) -> Challenge:
+    """Create the challenge with its partner cities and fill in its sections as its officer would."""
     texts = dict(spec.texts)
-    challenge = editor.create_challenge(city, officer, spec.variant, "paid", texts.pop("title_fi"),
+    challenge = editor.create_challenge(cities[spec.city], officer, spec.variant, "paid", texts.pop("title_fi"),
                                         texts.pop("summary_fi"))
+    for slug, share in spec.partners.items():
+        add_partner(challenge, cities[slug], share)
     editor.update_texts(challenge, officer, texts, theme_ids=[themes[t] for t in spec.themes])
     if spec.target is S.DRAFT:
         return challenge
@@ -528,7 +534,7 @@ def _take_to_target(challenge: Challenge, spec: DemoChallenge, officer: User, de
 def _exists(spec: DemoChallenge, city: Organisation) -> bool:
     """True when this demo challenge was loaded before."""
     return db.session.scalar(select(Challenge.id).where(
-        Challenge.city_id == city.id, Challenge.title_fi == spec.texts["title_fi"])) is not None
+        owned_by([city.id]), Challenge.title_fi == spec.texts["title_fi"])) is not None
 
 
 def _follow_and_subscribe(companies: list[tuple[User, Organisation]], cities: dict[str, Organisation],
@@ -552,7 +558,7 @@ def load() -> int:
         if _exists(spec, city):
             continue
         officer, decider = (_user(email) for email in CITY_STAFF[spec.city])
-        challenge = _write(spec, city, officer, themes)
+        challenge = _write(spec, cities, officer, themes)
         if spec.target is not S.DRAFT:
             _take_to_target(challenge, spec, officer, decider, companies)
         added += 1

@@ -12,12 +12,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from auth.roles import Role
 from challenges.models import Challenge, ChallengeState, PilotKind
 from core.models import utcnow
 from core.workflow import SYSTEM, Transition, Workflow, not_actor_of, registry
 
 S = ChallengeState
-OFFICER, DECISION_MAKER = "officer", "decision_maker"
+# Partner cities' officers act as officers too; decisions are the lead city's (challenges/permissions.py).
+OFFICER, DECISION_MAKER = Role.OFFICER, Role.DECISION_MAKER
 FAMILY = "challenge"
 # The tables new challenges start on; older versions stay registered for the challenges that use them.
 WITH_DIALOGUE = "challenge.with_dialogue.v1"

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Union
@@ -31,14 +31,18 @@ import sqlalchemy as sa
 import wtforms
 from flask import Flask, current_app, has_app_context
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from jinja2 import FileSystemBytecodeCache
 from sqlalchemy import event, func, select
 
-from auth.models import Invitation, Membership, MembershipStatus, Organisation, OrgKind, Role, User
+from app import create_app
+from auth.models import Invitation, Membership, MembershipStatus, Organisation, OrgKind, User
+from auth.roles import Role
 from auth.services.accounts import add_membership, create_user
 from auth.validators import business_id_check_digit
 from challenges.models import (Attachment, Challenge, ChallengeState, Criterion, DialogueEvent, MeetingSlot,
                                PilotSite, Question, RfiQuestion, Theme)
+from challenges.ownership import add_partner, lead_city, start_ownership
 from challenges.services.challenges import build_search_document, create_challenge
 from challenges.workflow import DIRECT, WITH_DIALOGUE
 from core.audit import AuditEntry
@@ -74,6 +78,49 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     }
     config.update(overrides)
     return config
+
+
+# --- rows written with SQL alone, for the migration tests of older schemas -----------------------
+
+@contextmanager
+def migrated_database(url: str, revision: str = "head") -> Iterator[Any]:
+    """An app on a new database built by the migrations up to revision, inside its context; yields `db`."""
+    app = create_app(app_config(url))
+    with app.app_context():
+        upgrade(revision=revision)
+        yield db
+        db.session.remove()
+        db.engine.dispose()
+
+
+def stored_now(conn: sa.Connection) -> datetime:
+    """Now, as the app stores it on this database: naive UTC in SQLite, aware in PostgreSQL."""
+    now = datetime.now(timezone.utc)
+    return now.replace(tzinfo=None) if conn.dialect.name == "sqlite" else now
+
+
+def insert_old_user(conn: sa.Connection, email: str, name: str) -> int:
+    """A verified account written with SQL; returns its id."""
+    users = sa.Table("users", sa.MetaData(), autoload_with=conn)
+    now = stored_now(conn)
+    return conn.execute(users.insert().values(
+        email=email, name=name, locale="fi", active=True, is_platform_admin=False, created_at=now,
+        email_verified_at=now, session_version=1)).inserted_primary_key[0]
+
+
+def insert_old_challenge(conn: sa.Connection, city_slug: str) -> dict[str, int]:
+    """A seeded city's draft challenge and the account that made it, written with SQL; returns their ids."""
+    challenges = sa.Table("challenges", sa.MetaData(), autoload_with=conn)
+    now = stored_now(conn)
+    city = conn.scalar(sa.text("SELECT id FROM organisations WHERE slug = :slug"), {"slug": city_slug})
+    officer = insert_old_user(conn, "officer@example.org", "Olli")
+    challenge = conn.execute(challenges.insert().values(
+        city_id=city, created_by_id=officer, workflow="challenge.direct.v1", state="draft", state_version=1,
+        pilot_kind="paid", language="fi", title_fi="Haaste", summary_fi="Tiivistelmä",
+        offers_site_access=True, offers_facilitation=False, offers_data=False, offers_compensation=True,
+        compensation="fixed", personal_data_allowed=False, created_at=now, updated_at=now,
+        search_document="haaste")).inserted_primary_key[0]
+    return {"city": city, "officer": officer, "challenge": challenge}
 
 
 @contextmanager
@@ -313,7 +360,7 @@ def new_challenge(city: Organisation, creator: User, state: S = S.OPEN, *, theme
     """An unsaved challenge in a state, with the facts that state implies (publication, lock, opening)."""
     now = utcnow()
     values: dict[str, Any] = {
-        "city": city, "created_by_id": creator.id, "workflow": DIRECT, "state": state.value,
+        "created_by_id": creator.id, "workflow": DIRECT, "state": state.value,
         "title_fi": "Haaste", "summary_fi": "Kuvaus", "problem": "Ongelma",
         "proposals_close_at": None if deadline_days is None else now + timedelta(days=deadline_days),
         "questions_close_at": None if deadline_days is None else now + timedelta(days=deadline_days - 7),
@@ -325,6 +372,7 @@ def new_challenge(city: Organisation, creator: User, state: S = S.OPEN, *, theme
         values.update(criteria_locked_at=opened, opened_at=opened)
     values.update(fields)
     challenge = Challenge(**values)
+    start_ownership(challenge, city)
     challenge.themes = list(themes)
     challenge.search_document = build_search_document(challenge)
     return challenge
@@ -381,7 +429,8 @@ def _complete(challenge: Challenge, variant: str, pilot_kind: str, due: bool) ->
     now = utcnow()
     deadline = now - timedelta(days=1) if due else now + timedelta(days=30)
     challenge.problem = "Luokkien ilma on huonoa iltapäivisin."
-    challenge.sites.append(PilotSite(name="Kallion koulu", kind="school", address="Porvoonkatu 2"))
+    challenge.sites.append(PilotSite(name="Kallion koulu", kind="school", address="Porvoonkatu 2",
+                                     city_id=lead_city(challenge).id))
     if pilot_kind == "paid":
         challenge.max_per_pilot, challenge.total_budget, challenge.pilot_count = (
             Decimal("20000"), Decimal("40000"), 2)
@@ -410,6 +459,26 @@ def make_cast(make_org: Callable[..., Organisation] = make_org, make_user: Calla
         "other_city_officer": make_user(make_org(OrgKind.CITY.value), (Role.OFFICER.value,)),
         "system": None,
     }
+
+
+def make_joint_cast() -> dict[str, Any]:
+    """make_cast's city as the lead, a partner city (Espoo) with its own staff, and a third city's officer."""
+    cast = make_cast()
+    partner = make_org(OrgKind.CITY.value, name="Espoo", name_sv="Esbo", name_en="Espoo")
+    return {**cast, "partner": partner,
+            "partner_officer": make_user(partner, (Role.OFFICER.value,), name="Paula Partner"),
+            "partner_decision_maker": make_user(partner, (Role.DECISION_MAKER.value,), name="Pertti Partner"),
+            "partner_admin": make_user(partner, (Role.CITY_ADMIN.value,))}
+
+
+def make_joint_challenge(cast: dict[str, Any], **kwargs: Any) -> Challenge:
+    """A challenge led by the cast's city (see make_challenge), with the partner city and a site of its own."""
+    challenge = make_challenge(cast["city"], cast["officer"], **kwargs)
+    add_partner(challenge, cast["partner"], Decimal("15000"))
+    challenge.sites.append(PilotSite(name="Ison Omenan kirjasto", kind="library", city_id=cast["partner"].id))
+    challenge.search_document = build_search_document(challenge)
+    db.session.commit()
+    return challenge
 
 
 def add_event(challenge: Challenge, *, capacity: int | None = None, starts_in: timedelta = timedelta(days=3),

@@ -1,72 +1,48 @@
 """The migrations that made attachments any owner's and site hosts accounts, up from the previous head and back."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from app import create_app
-from auth.models import Role, User
+from auth.models import User
 from auth.permissions import roles_for
+from auth.roles import Role
 from challenges.models import Attachment, Challenge, PilotSite
 from challenges.services.attachments import attachments_of
 from challenges.services.sites import HostStatus, host_contacts
 from core.extensions import db
-from tests.factories import app_config
+from tests.factories import insert_old_challenge, insert_old_user, migrated_database, stored_now
 
-PREVIOUS, REVISION = "7a3e9c1d2b4f", "98a1984df4b2"  # REVISION: the head of both, hosts after attachments
+# Up to the head (hosts after attachments, and what followed): the models the tests read are the head's.
+PREVIOUS, REVISION = "7a3e9c1d2b4f", "head"
 
 
 @pytest.fixture
 def old_schema(fresh_database_url):
     """A database migrated to the revision before, inside the app's context."""
-    app = create_app(app_config(fresh_database_url("migration_hosts")))
-    with app.app_context():
-        upgrade(revision=PREVIOUS)
-        yield db
-        db.session.remove()
-        db.engine.dispose()
-
-
-def _now(conn: sa.Connection) -> datetime:
-    """Now, as the app stores it on this database."""
-    now = datetime.now(timezone.utc)
-    return now.replace(tzinfo=None) if conn.dialect.name == "sqlite" else now
+    with migrated_database(fresh_database_url("migration_hosts"), PREVIOUS) as database:
+        yield database
 
 
 def _fill_old_schema() -> dict[str, int]:
     """A challenge with typed hosts and an attachment, written as the old schema held them; returns ids."""
     with db.engine.begin() as conn:
         tables = sa.MetaData()
-        tables.reflect(conn, only=["users", "challenges", "pilot_sites", "challenge_attachments"])
-        users, challenges, sites, files = (tables.tables[n] for n in
-                                           ("users", "challenges", "pilot_sites", "challenge_attachments"))
-        now = _now(conn)
-        city = conn.scalar(sa.text("SELECT id FROM organisations WHERE slug = 'helsinki'"))
-        person = {"locale": "fi", "active": True, "is_platform_admin": False, "created_at": now,
-                  "email_verified_at": now, "session_version": 1}
-        officer = conn.execute(users.insert().values(email="officer@example.org", name="Olli", **person)
-                               ).inserted_primary_key[0]
-        host = conn.execute(users.insert().values(email="rehtori@example.org", name="Riikka Rehtori", **person)
-                            ).inserted_primary_key[0]
-        challenge = conn.execute(challenges.insert().values(
-            city_id=city, created_by_id=officer, workflow="challenge.direct.v1", state="draft", state_version=1,
-            pilot_kind="paid", language="fi", title_fi="Haaste", summary_fi="Tiivistelmä",
-            offers_site_access=True, offers_facilitation=False, offers_data=False, offers_compensation=True,
-            compensation="fixed", personal_data_allowed=False, created_at=now, updated_at=now,
-            search_document="haaste")).inserted_primary_key[0]
-        ids = {"city": city, "host": host, "challenge": challenge}
+        tables.reflect(conn, only=["pilot_sites", "challenge_attachments"])
+        sites, files = tables.tables["pilot_sites"], tables.tables["challenge_attachments"]
+        ids = insert_old_challenge(conn, "helsinki")
+        ids["host"] = insert_old_user(conn, "rehtori@example.org", "Riikka Rehtori")
         for key, name, email in (("linked", "Rehtori", " Rehtori@Example.org "),
                                  ("uninvited", "Ville Vararehtori", "ville@example.org"),
                                  ("name_only", "Vahtimestari", None), ("none", None, None)):
             ids[key] = conn.execute(sites.insert().values(
-                challenge_id=challenge, name=f"Koulu {key}", kind="school", host_name=name, host_email=email)
-            ).inserted_primary_key[0]
+                challenge_id=ids["challenge"], name=f"Koulu {key}", kind="school", host_name=name,
+                host_email=email)).inserted_primary_key[0]
         conn.execute(files.insert().values(
-            id=7, challenge_id=challenge, title="Liite", stored_name="a" * 32, original_name="liite.pdf",
-            content_type="application/pdf", size=5, sha256="0" * 64, uploaded_by_id=officer, uploaded_at=now))
+            id=7, challenge_id=ids["challenge"], title="Liite", stored_name="a" * 32, original_name="liite.pdf",
+            content_type="application/pdf", size=5, sha256="0" * 64, uploaded_by_id=ids["officer"],
+            uploaded_at=stored_now(conn)))
     return ids
 
 

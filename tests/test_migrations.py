@@ -3,22 +3,15 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
 
-from app import create_app
-from core.extensions import db
-from tests.factories import app_config
+from tests.factories import migrated_database
 
 
 @pytest.fixture
 def migrated(fresh_database_url):
     """A database built by `flask db upgrade` alone, inside the app's context."""
-    app = create_app(app_config(fresh_database_url("migrations")))
-    with app.app_context():
-        upgrade()
-        yield db
-        db.session.remove()
-        db.engine.dispose()
+    with migrated_database(fresh_database_url("migrations")) as database:
+        yield database
 
 
 def test_migrations_from_empty_match_the_models(migrated):

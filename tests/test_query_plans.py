@@ -120,6 +120,7 @@ def _challenges(cities: list[int], themes: list[int]) -> None:
             CROSS JOIN LATERAL (SELECT (CAST(:states AS text[]))[g * 37 % 100 + 1] AS state) s""",
          cities=cities, states=states, public=list(S.states_where(public=True)),
          locked=list(S.states_where(locked=True)), words=SEARCH_WORDS, n=CHALLENGES)
+    _run("""INSERT INTO challenge_cities (challenge_id, city_id, lead) SELECT id, city_id, true FROM challenges""")
     _run("""INSERT INTO challenge_themes (challenge_id, theme_id)
             SELECT c.id, (CAST(:themes AS integer[]))[c.id % 6 + 1] FROM challenges c""", themes=themes)
     _run("""INSERT INTO challenge_follows (user_id, challenge_id, created_at)
@@ -210,7 +211,7 @@ def readers(app) -> dict[str, Any]:
     db.session.commit()
     company = db.session.scalar(select(Organisation).join(Membership).where(
         Membership.status == MembershipStatus.PENDING.value).order_by(Organisation.id).limit(1))
-    challenge = db.session.scalar(select(Challenge).where(Challenge.city_id == city.id).order_by(Challenge.id))
+    challenge = db.session.scalar(select(Challenge).where(Challenge.lead_city_id == city.id).order_by(Challenge.id))
     person = db.session.get(User, db.session.scalar(select(AuditEntry.object_id).where(
         AuditEntry.object_type == "users").order_by(AuditEntry.id.desc()).limit(1)))
     analyze()
@@ -245,10 +246,10 @@ def _catalogue(**query: Any) -> Callable[[dict[str, Any]], Any]:
 
 
 PAGES: dict[str, ListPage] = {
-    "catalogue of a city": ListPage(_catalogue(city_id="city"), "challenges", "ix_challenges_city_state"),
+    "catalogue of a city": ListPage(_catalogue(city_id="city"), "challenge_cities", "ix_challenge_cities_city_id"),
     "catalogue of a city, next page": ListPage(
-        _next(lambda r, after: catalogue_page(CatalogueQuery(city_id=r["city"].id), after=after)), "challenges",
-        "ix_challenges_city_state"),
+        _next(lambda r, after: catalogue_page(CatalogueQuery(city_id=r["city"].id), after=after)),
+        "challenge_cities", "ix_challenge_cities_city_id"),
     "catalogue of a theme": ListPage(_catalogue(theme_id="theme"), "challenge_themes", "ix_challenge_themes_theme"),
     "catalogue of a status group": ListPage(_catalogue(status="ended"), "challenges"),
     "catalogue closing within 30 days": ListPage(_catalogue(deadline="30"), "challenges",
@@ -257,8 +258,8 @@ PAGES: dict[str, ListPage] = {
     "feed": ListPage(lambda r: newly_opened(), "challenges", "ix_challenges_opened_at"),
     "staff challenges of a city": ListPage(lambda r: staff_challenges(r["officer"]), "challenges"),
     "staff challenges of a city in a state": ListPage(
-        lambda r: staff_challenges(r["officer"], state=S.AWAITING_APPROVAL.value), "challenges",
-        "ix_challenges_city_state"),
+        lambda r: staff_challenges(r["officer"], state=S.AWAITING_APPROVAL.value), "challenge_cities",
+        "ix_challenge_cities_city_id"),
     "staff challenges in a state": ListPage(lambda r: staff_challenges(r["admin"], state=S.AWAITING_APPROVAL.value),
                                             "challenges", "ix_challenges_state_deadline"),
     "users": ListPage(lambda r: list_users(r["admin"]), "users", "ix_users_name"),

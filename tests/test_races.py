@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from auth.models import OrgKind, Role, User
+from auth.models import OrgKind, User
+from auth.roles import Role
 from challenges.models import Criterion, EventRegistration, Follow, RfiQuestion
 from challenges.services import dialogue as service
 from core.extensions import db

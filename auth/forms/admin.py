@@ -3,7 +3,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from auth.models import OrgKind, Role
+from auth.models import OrgKind
+from auth.roles import Role
 from auth.validators import BusinessId
 from core.forms import Form
 

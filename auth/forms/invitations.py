@@ -5,7 +5,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from auth.forms.registration import (email_field, password_confirm_field, password_field, strip_text,
                                      terms_field)
-from auth.models import INVITABLE_CITY_ROLES, Role
+from auth.models import INVITABLE_CITY_ROLES
+from auth.roles import Role
 from core.forms import Form
 from core.i18n import LANGUAGE_NAMES
 

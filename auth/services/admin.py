@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from auth.models import ROLES_BY_KIND, Membership, Organisation, OrgKind, Role, User
+from auth.models import ROLES_BY_KIND, Membership, Organisation, OrgKind, User
 from auth.permissions import (can_change_roles, is_platform_admin, organisation_ids, visible_organisations,
                               visible_users)
+from auth.roles import Role
 from auth.services.accounts import add_membership
 from core import audit
 from core.audit import AuditEntry

@@ -6,8 +6,9 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
-from auth.models import Membership, MembershipStatus, Organisation, Role, User, UserToken
+from auth.models import Membership, MembershipStatus, Organisation, User, UserToken
 from auth.passwords import hash_password, verify_password
+from auth.roles import Role
 from core import audit
 from core.audit import AuditEntry
 from core.extensions import db

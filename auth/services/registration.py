@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from auth.models import (Membership, MembershipStatus, Organisation, OrgKind, Role, TokenPurpose, User,
-                         UserToken)
+from auth.models import Membership, MembershipStatus, Organisation, OrgKind, TokenPurpose, User, UserToken
 from auth.passwords import hash_password
+from auth.roles import Role
 from auth.services.accounts import add_membership, create_user, find_user_by_email, normalise_email
 from auth.tokens import RESET_PASSWORD_LIFETIME, VERIFY_EMAIL_LIFETIME, consume, issue_user_token
 from core import audit

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from auth import bp
 from auth.forms.admin import ActionForm, MembershipForm, OrganisationEditForm, OrganisationForm, SearchForm
-from auth.models import Membership, Organisation, Role
+from auth.models import Membership, Organisation
 from auth.permissions import (
     can_administer_users,
     can_change_roles,
@@ -17,6 +17,7 @@ from auth.permissions import (
     ensure,
     permission_required,
 )
+from auth.roles import Role
 from auth.services import admin as services
 from core.extensions import db
 from core.limits import bounded_int

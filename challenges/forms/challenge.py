@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import HiddenInput
 
 from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, SiteKind
+from challenges.ownership import lead_city
 from challenges.services import challenges as services
 from challenges.services.criteria import MAX_CRITERIA, SCALE_POINTS, criteria_items, template_criteria
 from challenges.services.sites import MAX_SITES, ROW_FIELDS, SITE_FIELDS, host_contacts, too_many_sites
@@ -283,8 +284,8 @@ class CriteriaForm(VersionedForm):
 
     @staticmethod
     def initial(challenge: Challenge) -> dict[str, Any]:
-        """The challenge's criteria, or its city's template when it has none, plus empty rows."""
-        items = criteria_items(challenge) or template_criteria(challenge.city)
+        """The challenge's criteria, or its lead city's template when it has none, plus empty rows."""
+        items = criteria_items(challenge) or template_criteria(lead_city(challenge))
         rows = [{"name": i["name"], "description": i["description"], "weight": i["weight"],
                  "min_score": i.get("min_score"),
                  **{f"scale_{n}": s for n, s in enumerate((i.get("scale") or [])[:SCALE_POINTS])}}

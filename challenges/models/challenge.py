@@ -5,8 +5,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text,
-                        UniqueConstraint, func, literal_column)
+from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, ForeignKeyConstraint, Index, Integer, Numeric,
+                        String, Table, Text, UniqueConstraint, func, literal_column, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Invitation, Organisation, User
@@ -102,7 +102,9 @@ class Challenge(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    city_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    # The lead city, a copy of the lead row of `owners` kept in the column the challenge had before it could
+    # have partners: challenges/ownership.py writes both together and is the only code that reads it.
+    lead_city_id: Mapped[int] = mapped_column("city_id", ForeignKey("organisations.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     workflow: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(32), default=ChallengeState.DRAFT.value)
@@ -156,7 +158,11 @@ class Challenge(db.Model):
 
     __mapper_args__ = {"version_id_col": state_version}
 
-    city: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    # Pages and lists name the lead city from the challenge's own row (challenges/ownership.py).
+    lead_city: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    # Every owning city, the lead among them; read through challenges/ownership.py, which loads them.
+    owners: Mapped[list["ChallengeCity"]] = relationship(back_populates="challenge", lazy="raise_on_sql",
+                                                         cascade="all, delete-orphan")
     created_by: Mapped[User] = relationship(lazy="raise_on_sql")
     themes: Mapped[list[Theme]] = relationship(secondary=challenge_themes, lazy="selectin", order_by=Theme.slug)
     sites: Mapped[list["PilotSite"]] = relationship(back_populates="challenge", lazy="selectin",
@@ -231,11 +237,38 @@ class Challenge(db.Model):
         return self.title
 
 
+class ChallengeCity(db.Model):
+    """A city that owns a challenge: its lead or a partner, with the city's share of the budget.
+
+    A joint challenge has several (DESIGN.md section 6b); exactly one is the lead. Each
+    pilot site belongs to one of them (`PilotSite.city_id`).
+    """
+
+    __tablename__ = "challenge_cities"
+    __table_args__ = (
+        CheckConstraint("budget_share IS NULL OR budget_share >= 0", name="budget_share"),
+        # At most one lead per challenge; `ownership.start_ownership` gives each challenge its one.
+        Index("uq_challenge_cities_lead", "challenge_id", unique=True,
+              sqlite_where=text("lead"), postgresql_where=text("lead")),
+    )
+
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
+    lead: Mapped[bool] = mapped_column(default=False)
+    # Euros, VAT 0, of the challenge's total budget that this city pays; None when not agreed yet.
+    budget_share: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+
+    challenge: Mapped[Challenge] = relationship(back_populates="owners")
+    city: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+
+
 class PilotSite(db.Model):
-    """A real setting where a pilot can run, and the contact person there who hosts it."""
+    """A real setting where a pilot can run, the owning city it belongs to, and the contact person who hosts it."""
 
     __tablename__ = "pilot_sites"
     __table_args__ = (
+        # A site belongs to one of its challenge's owning cities.
+        ForeignKeyConstraint(["challenge_id", "city_id"], ["challenge_cities.challenge_id", "challenge_cities.city_id"]),
         CheckConstraint(f"kind IN ({sql_values(SiteKind)})", name="kind"),
         CheckConstraint("host_id IS NULL OR host_invitation_id IS NULL", name="one_host"),
         CheckConstraint("uninvited_host_email IS NULL OR (host_id IS NULL AND host_invitation_id IS NULL)",
@@ -244,6 +277,7 @@ class PilotSite(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    city_id: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(300))
@@ -257,6 +291,8 @@ class PilotSite(db.Model):
     uninvited_host_email: Mapped[str | None] = mapped_column(String(254))
 
     challenge: Mapped[Challenge] = relationship(back_populates="sites")
+    # The owning city's row: through it the database saves an owner before the sites that name it.
+    owner: Mapped[ChallengeCity] = relationship(lazy="raise_on_sql", overlaps="challenge,sites")
     # Pages that show hosts read them with services.sites.host_contacts(), in one query.
     host: Mapped[User | None] = relationship(lazy="raise_on_sql")
     host_invitation: Mapped[Invitation | None] = relationship(lazy="raise_on_sql")

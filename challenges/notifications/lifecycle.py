@@ -14,7 +14,8 @@ from typing import Any, Iterable
 
 from sqlalchemy import Select, select
 
-from auth.models import Membership, MembershipStatus, Role, User
+from auth.models import Membership, MembershipStatus, User
+from auth.roles import Role
 from challenges.models import (
     Challenge,
     DialogueEvent,
@@ -22,6 +23,7 @@ from challenges.models import (
     Question,
     RegistrationStatus,
 )
+from challenges.ownership import lead_city
 from challenges.services.following import active_users, follower_ids, subscriber_ids
 from core.extensions import db
 from core.links import absolute_url
@@ -67,8 +69,8 @@ def askers(challenge: Challenge) -> Select:
 
 
 def decision_makers(challenge: Challenge) -> Select:
-    """Ids of the owning city's decision makers."""
-    return select(Membership.user_id).where(Membership.organisation_id == challenge.city_id,
+    """Ids of the lead city's decision makers (they approve: partners' decision makers do not)."""
+    return select(Membership.user_id).where(Membership.organisation_id == lead_city(challenge).id,
                                             Membership.role == Role.DECISION_MAKER.value,
                                             Membership.status == MembershipStatus.ACTIVE.value)
 

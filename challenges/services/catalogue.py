@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from auth.models import Organisation, OrgKind
 from challenges.models import Challenge, ChallengeState, Follow, Theme
+from challenges.ownership import owned_by, with_owners
 from challenges.permissions import public_challenges
 from core.extensions import db
 from core.models import utcnow
@@ -93,8 +94,8 @@ def search_challenges(stmt: Select, q: str | None) -> Select:
 def filter_catalogue(stmt: Select, query: CatalogueQuery, now: datetime | None = None) -> Select:
     """Narrow stmt by city, theme, status group, deadline and search words."""
     now = now or utcnow()
-    if query.city_id is not None:
-        stmt = stmt.where(Challenge.city_id == query.city_id)
+    if query.city_id is not None:  # a joint challenge is found under each of its cities
+        stmt = stmt.where(owned_by([query.city_id]))
     if query.theme_id is not None:
         stmt = stmt.where(Challenge.themes.any(Theme.id == query.theme_id))
     if query.status in STATUS_GROUPS:
@@ -158,14 +159,14 @@ def catalogue_themes() -> list[Theme]:
 def find_challenge(challenge_id: int, reader: Any = None) -> tuple[Challenge | None, bool]:
     """A challenge with everything its page shows loaded, and whether reader follows it.
 
-    One query brings the challenge, its city, themes and attachments (small sets,
+    One query brings the challenge, its cities, themes and attachments (small sets,
     joined) and the reader's follow; sites and criteria take one query each.
     """
     following = literal(False)
     if getattr(reader, "is_authenticated", False):
         following = exists().where(Follow.challenge_id == Challenge.id, Follow.user_id == reader.id)
     stmt = (select(Challenge, following.label("following")).where(Challenge.id == challenge_id)
-            .options(joinedload(Challenge.themes), joinedload(Challenge.attachments),
+            .options(joinedload(Challenge.themes), joinedload(Challenge.attachments), with_owners(),
                      selectinload(Challenge.sites), selectinload(Challenge.criteria)))
     row = db.session.execute(stmt).unique().first()
     return (row[0], bool(row[1])) if row is not None else (None, False)

@@ -19,10 +19,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 
-from auth.models import Organisation, Role, User
+from auth.models import Organisation, User
 from auth.permissions import organisation_ids
+from auth.roles import Role
 from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, Theme
 from challenges.notifications import lifecycle
+from challenges.ownership import owning_cities, start_ownership
 from challenges.permissions import managed_challenges
 from challenges.workflow import VARIANTS, workflow_of
 from core import audit
@@ -124,10 +126,10 @@ def check_version(challenge: Challenge, seen_version: Any) -> None:
 
 
 def build_search_document(challenge: Challenge) -> str:
-    """The lower-case text the catalogue's search reads: titles, summaries, problem, end users, city."""
-    city = challenge.city
+    """The lower-case text the catalogue's search reads: titles, summaries, problem, end users, owning cities."""
+    cities = [name for city in owning_cities(challenge) for name in translations(city, "name", finnish="name")]
     parts = [*translations(challenge, "title"), *translations(challenge, "summary"), challenge.problem,
-             challenge.end_users, *translations(city, "name", finnish="name")]
+             challenge.end_users, *cities]
     return " ".join(p.strip() for p in parts if p and p.strip()).lower()
 
 
@@ -182,7 +184,7 @@ def officer_cities(user: User) -> list[Organisation]:
 
 def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: str, title_fi: str,
                      summary_fi: str, *, language: str = FALLBACK_LANGUAGE, **texts: Any) -> Challenge:
-    """A new draft challenge of a city, with the default contract terms in its language."""
+    """A new draft challenge led by a city, with the default contract terms in its language."""
     if city.id not in organisation_ids(user, [Role.OFFICER]):
         raise Refused(_("Only the city's officers can create its challenges."), field="city_id")
     if variant not in VARIANTS:
@@ -194,12 +196,13 @@ def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: s
     refuse_if(not supported(language), _("Choose Finnish, Swedish or English."), "language")
     with force_locale(language):
         ipr, reporting = str(DEFAULT_IPR_TERMS), str(DEFAULT_REPORTING)
-    challenge = Challenge(city=city, created_by_id=user.id, workflow=variant, pilot_kind=pilot_kind,
+    challenge = Challenge(created_by_id=user.id, workflow=variant, pilot_kind=pilot_kind,
                           language=language, title_fi=clean(title_fi), summary_fi=clean(summary_fi),
                           ipr_terms=ipr, reporting_duties=reporting, personal_data_allowed=False,
                           offers_compensation=pilot_kind == PilotKind.PAID.value,
                           state=ChallengeState.DRAFT.value,
                           **{k: clean(v) for k, v in texts.items() if k in TEXT_FIELDS})
+    start_ownership(challenge, city)
     challenge.search_document = build_search_document(challenge)
     db.session.add(challenge)
     db.session.flush()

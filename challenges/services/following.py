@@ -12,6 +12,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from auth.models import User
 from challenges.models import Challenge, Follow, Subscription
 from challenges.models.challenge import challenge_themes
+from challenges.ownership import city_ids_of
 from challenges.permissions import visible_challenges
 from core import audit
 from core.extensions import db
@@ -116,9 +117,9 @@ def followers_of(challenge: Challenge) -> list[User]:
 # --- subscriptions to cities and themes ----------------------------------------------------
 
 def subscriber_ids(challenge: Challenge) -> Select:
-    """Ids of the users subscribed to the challenge's city or to any of its themes."""
+    """Ids of the users subscribed to any city that owns the challenge or to any of its themes."""
     theme_ids = select(challenge_themes.c.theme_id).where(challenge_themes.c.challenge_id == challenge.id)
-    return select(Subscription.user_id).where(or_(Subscription.city_id == challenge.city_id,
+    return select(Subscription.user_id).where(or_(Subscription.city_id.in_(city_ids_of(challenge)),
                                                   Subscription.theme_id.in_(theme_ids)))
 
 

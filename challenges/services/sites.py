@@ -1,10 +1,11 @@
 """A challenge's pilot sites (the schools, day-care centres and other places where pilots run) and their hosts.
 
-A site may name its host, the contact person there (DESIGN.md's pilot host).
-An address that already has an account is linked at once and given the city's
-host role; any other address is invited by email, sent after commit through
-the auth package's invitations, and accepting links every site waiting for
-that invitation. Who hosts a site is for the city's staff: the public never
+A site belongs to one of the challenge's owning cities (a new one to the lead)
+and may name its host, the contact person there (DESIGN.md's pilot host). An
+address that already has an account is linked at once and given the host role
+in the site's city; any other address is invited by email, sent after commit
+through the auth package's invitations, and accepting links every site waiting
+for that invitation. Who hosts a site is for the city's staff: the public never
 sees it, and a change of host is audited without telling the followers.
 """
 from __future__ import annotations
@@ -18,10 +19,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from auth.models import Invitation, Role, User
+from auth.models import Invitation, Organisation, User
+from auth.roles import Role
 from auth.services.accounts import add_membership, find_user_by_email, normalise_email
 from auth.services.invitations import invite, on_accepted, open_invitation, revoke_invitation
 from challenges.models import Challenge, PilotSite, SiteKind
+from challenges.ownership import lead_city
 from challenges.services.challenges import assign, check_version, clean, record_change
 from core import audit
 from core.enums import LabelledEnum
@@ -161,12 +164,18 @@ def _release_host(site: PilotSite, actor: User | None) -> bool:
     return had_host
 
 
+def _site_city(site: PilotSite) -> Organisation:
+    """The owning city a site belongs to, which hands its host the host role (already loaded with the challenge)."""
+    return db.session.get(Organisation, site.city_id)
+
+
 def _invite_host(challenge: Challenge, site: PilotSite, actor: User, email: str, name: str | None) -> int:
-    """The id of the open host invitation of this address in the city, sent now if there is none."""
-    existing = open_invitation(challenge.city, email, Role.HOST.value)
+    """The id of the open host invitation of this address in the site's city, sent now if there is none."""
+    city = _site_city(site)
+    existing = open_invitation(city, email, Role.HOST.value)
     if existing is not None:  # one person, one invitation, however many sites wait for it
         return existing.id
-    return invite(challenge.city, email, name, Role.HOST.value, challenge.language, actor,
+    return invite(city, email, name, Role.HOST.value, challenge.language, actor,
                   email_event="host_invitation", site=site, challenge=challenge).id
 
 
@@ -185,7 +194,7 @@ def _set_host(challenge: Challenge, site: PilotSite, actor: User, email: str | N
             return False
         _release_host(site, actor)
         site.host_id = account.id
-        add_membership(account, challenge.city, Role.HOST.value, actor=actor)
+        add_membership(account, _site_city(site), Role.HOST.value, actor=actor)
         _audit_host(challenge, site, actor, "linked")
         return True
     current = db.session.get(Invitation, site.host_invitation_id) if site.host_invitation_id else None
@@ -233,7 +242,7 @@ def save_sites(challenge: Challenge, user: User, rows: list[dict[str, Any]], *,
                 changed = True
             continue
         if site is None:
-            site = PilotSite(**{k: row[k] for k in SITE_FIELDS})
+            site = PilotSite(city_id=lead_city(challenge).id, **{k: row[k] for k in SITE_FIELDS})
             challenge.sites.append(site)
             db.session.flush()
             changed = True

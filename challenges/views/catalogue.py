@@ -11,8 +11,8 @@ from auth.models import Organisation
 from auth.permissions import is_platform_admin
 from challenges import bp
 from challenges.forms.catalogue import ActionForm, CatalogueFilterForm, SubscriptionsForm
-from challenges.models import (Attachment, Challenge, Criterion, DialogueEvent, EventRegistration, MeetingSlot,
-                               PilotSite, Question, Theme)
+from challenges.models import (Attachment, Challenge, ChallengeCity, Criterion, DialogueEvent, EventRegistration,
+                               MeetingSlot, PilotSite, Question, Theme)
 from challenges.models.challenge import challenge_themes
 from challenges.permissions import can_view, is_city_staff
 from challenges.services import catalogue as catalogue_services
@@ -29,9 +29,10 @@ from core.views import safe_next
 
 # What the cached pages below (and the front page) show: a change to any of these rows moves the data
 # version in its own transaction, so no visitor is shown a page older than the last commit. A city's
-# name shows on every card; an event's registrations and a slot's booking show as free places.
-shows_on_public_pages(Challenge, challenge_themes, Theme, Organisation, PilotSite, Criterion, Attachment,
-                      DialogueEvent, EventRegistration, MeetingSlot, Question)
+# name shows on every card (and a partner city joins a challenge); an event's registrations and a slot's
+# booking show as free places.
+shows_on_public_pages(Challenge, ChallengeCity, challenge_themes, Theme, Organisation, PilotSite, Criterion,
+                      Attachment, DialogueEvent, EventRegistration, MeetingSlot, Question)
 
 
 def _me():

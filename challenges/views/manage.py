@@ -13,6 +13,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from auth.models import Organisation
 from auth.permissions import ensure, is_platform_admin, permission_required
@@ -21,6 +22,7 @@ from challenges.forms.challenge import (ActionForm, AttachmentForm, BudgetForm, 
                                         NewChallengeForm, ScheduleForm, SitesForm, TermsForm, TextsForm,
                                         TransitionForm, VersionedForm)
 from challenges.models import Challenge, ChallengeState
+from challenges.ownership import with_owners
 from challenges.permissions import can_create_challenge, can_edit, can_edit_criteria, can_manage_list, is_city_staff
 from challenges.services import challenges as services
 from challenges.services.attachments import (add_attachment, attachment_of, attachments_of, can_read,
@@ -74,8 +76,9 @@ SECTION_RULE = "any(" + ", ".join(SECTIONS) + ")"
 
 
 def _staff_challenge_or_404(challenge_id: int) -> Challenge:
-    """The challenge for its city's staff and platform admins; 404 for others unless public (then 403)."""
-    challenge = db.get_or_404(Challenge, challenge_id)
+    """The challenge for its cities' staff and platform admins; 404 for others unless public (then 403)."""
+    stmt = select(Challenge).where(Challenge.id == challenge_id).options(with_owners())
+    challenge = db.session.execute(stmt).unique().scalar_one_or_none() or abort(404)
     if not (is_city_staff(current_user, challenge) or is_platform_admin(current_user)):
         abort(403 if challenge.is_public else 404)
     return challenge

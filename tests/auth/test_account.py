@@ -5,8 +5,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from auth.models import Membership, OrgKind, Role, User
+from auth.models import Membership, OrgKind, User
 from auth.passwords import verify_password
+from auth.roles import Role
 from core import audit
 from tests.factories import PASSWORD, as_user, audit_entries
 

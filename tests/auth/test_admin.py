@@ -4,7 +4,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from auth.models import Membership, Organisation, OrgKind, Role, User
+from auth.models import Membership, Organisation, OrgKind, User
+from auth.roles import Role
 from auth.services.accounts import add_membership
 from tests.factories import PASSWORD, ROLES, as_user, audit_entries, count_queries
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from auth.models import Role
+from auth.roles import Role
 from core import audit
 
 EN = {"Accept-Language": "en"}

@@ -2,9 +2,8 @@
 import pytest
 from sqlalchemy import select
 
-from auth.models import Organisation, OrgKind, Role
+from auth.models import Organisation, OrgKind
 from auth.permissions import (
-    PLATFORM_ADMIN,
     can_administer_users,
     can_grant_roles_in,
     can_invite,
@@ -15,6 +14,7 @@ from auth.permissions import (
     visible_organisations,
     visible_users,
 )
+from auth.roles import PLATFORM_ADMIN, SELF, Role
 from core.models import utcnow
 from tests.factories import ROLE_SETUP, ROLES
 
@@ -64,7 +64,7 @@ def test_roles_for_organisation_gives_nothing_in_another_organisation(actor_in_o
 @pytest.mark.parametrize("role", ROLES)
 def test_roles_for_user_is_self_for_own_account(actor_in_org, role):
     user, _org = actor_in_org(role)
-    expected = {"self"} | ({PLATFORM_ADMIN} if role == "platform_admin" else set())
+    expected = {SELF} | ({PLATFORM_ADMIN} if role == "platform_admin" else set())
     expected |= {Role.CITY_ADMIN.value} if role == "city_admin" else set()  # an admin of their own city
     assert roles_for(user, user) == expected
 

@@ -239,7 +239,8 @@ def _full_challenge(world, state: S = S.OPEN) -> Challenge:
     host = User(email="riikka@example.org", name="Rehtori Riikka", locale="fi")
     db.session.add(host)
     db.session.flush()
-    challenge.sites = [PilotSite(name="Kallion ala-aste", kind="school", address="Porvoonkatu 2", host_id=host.id)]
+    challenge.sites = [PilotSite(name="Kallion ala-aste", kind="school", address="Porvoonkatu 2", host_id=host.id,
+                                 city_id=world["helsinki"].id)]
     challenge.criteria = [
         Criterion(position=1, name="Vaikuttavuus", weight=60, scale=[f"taso {n}" for n in range(6)]),
         Criterion(position=2, name="Toteutettavuus", weight=40, min_score=2, scale=[]),

@@ -8,6 +8,7 @@ import pytest
 
 from challenges.models import (Attachment, ChallengeState, Criterion, DialogueEvent, Follow, MeetingSlot,
                                PilotSite)
+from challenges.ownership import lead_city
 from core.models import utcnow
 from core.extensions import db
 from tests.factories import build_catalogue_world, new_challenge, queries_of_get
@@ -26,10 +27,10 @@ def _add(world, n: int, follower=None) -> list:
     """n open challenges with themes, two sites and two criteria each; followed by follower if given."""
     challenges = []
     for i in range(n):
-        challenge = new_challenge(world["helsinki"] if i % 2 else world["tampere"], world["officer"],
-                                  ChallengeState.OPEN, title_fi=f"Haaste {i}", deadline_days=1 + i % 50,
-                                  themes=[world["learning"], world["climate"]][: 1 + i % 2])
-        challenge.sites = [PilotSite(name=f"Koulu {k}", kind="school") for k in range(2)]
+        city = world["helsinki"] if i % 2 else world["tampere"]
+        challenge = new_challenge(city, world["officer"], ChallengeState.OPEN, title_fi=f"Haaste {i}",
+                                  deadline_days=1 + i % 50, themes=[world["learning"], world["climate"]][: 1 + i % 2])
+        challenge.sites = [PilotSite(name=f"Koulu {k}", kind="school", city_id=city.id) for k in range(2)]
         challenge.criteria = [Criterion(position=k, name=f"Kriteeri {k}", weight=50) for k in range(2)]
         challenges.append(challenge)
     db.session.add_all(challenges)
@@ -78,7 +79,8 @@ def test_anonymous_catalogue_query_count_does_not_grow_with_the_data(client, wor
 def _grow(challenge, n: int) -> None:
     """Give a challenge n more sites, criteria, themes' worth of rows, attachments and dialogue items."""
     uploader = challenge.created_by_id
-    challenge.sites += [PilotSite(name=f"Kirjasto {k}", kind="library") for k in range(n)]
+    challenge.sites += [PilotSite(name=f"Kirjasto {k}", kind="library", city_id=lead_city(challenge).id)
+                        for k in range(n)]
     challenge.criteria += [Criterion(position=100 + k, name=f"Lisäkriteeri {k}", weight=5) for k in range(n)]
     start = utcnow() + timedelta(days=3)
     db.session.add_all(

@@ -9,7 +9,8 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from auth.models import OrgKind, Role
+from auth.models import OrgKind
+from auth.roles import Role
 from challenges.models import Challenge, CriteriaTemplate, Follow, Theme
 from challenges.services import challenges as services
 from challenges.services.criteria import replace_criteria, template_criteria

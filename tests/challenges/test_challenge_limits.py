@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from auth.models import Role
+from auth.roles import Role
 from challenges.models import Attachment, Challenge, PilotSite
 from challenges.services import challenges as services
 from challenges.services.attachments import add_attachment
@@ -56,7 +56,8 @@ def _site_rows(challenge: Challenge, extra: int = 0) -> dict[str, object]:
 
 def test_sites_editor_works_at_the_limit_and_refuses_one_site_more(client, world, officer):
     challenge = world.draft
-    challenge.sites = [PilotSite(name=f"Koulu {n}", kind="school") for n in range(MAX_SITES - 1)]
+    challenge.sites = [PilotSite(name=f"Koulu {n}", kind="school", city_id=world.city.id)
+                       for n in range(MAX_SITES - 1)]
     db.session.commit()
     url = f"/manage/challenges/{challenge.id}/edit/sites"
     assert client.post(url, data=_site_rows(challenge, extra=1)).status_code == 302

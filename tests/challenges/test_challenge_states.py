@@ -10,7 +10,8 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 
 from app import create_app
-from auth.models import OrgKind, Role
+from auth.models import OrgKind
+from auth.roles import Role
 from challenges.services.catalogue import STATUS_GROUPS
 from challenges.states import ChallengeState
 from challenges.workflow import FAMILY

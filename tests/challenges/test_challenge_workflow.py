@@ -9,7 +9,8 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select, text
 
-from auth.models import OrgKind, Role
+from auth.models import OrgKind
+from auth.roles import Role
 from challenges.models import (Challenge, ChallengeState, DialogueEvent, EventRegistration, Follow,
                                MeetingSlot, Question, Subscription)
 from challenges.services.challenges import transition_challenge

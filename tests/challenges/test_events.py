@@ -9,7 +9,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from auth.models import Organisation, OrgKind, Role, User
+from auth.models import Organisation, OrgKind, User
+from auth.roles import Role
 from challenges.dialogue_jobs import remind_event_participants
 from challenges.models import ChallengeState, DialogueEvent, EventRegistration
 from challenges.services import dialogue as service

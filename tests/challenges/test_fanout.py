@@ -45,7 +45,7 @@ def subscribe_to_city(challenge: Challenge, people: list[User], theme: int) -> N
     theme = ensure_themes()[theme]
     challenge.themes = [theme]
     for n, person in enumerate(people):
-        db.session.add(Subscription(user_id=person.id, city_id=challenge.city_id))
+        db.session.add(Subscription(user_id=person.id, city_id=challenge.lead_city_id))
         if n % 3 == 0:
             db.session.add(Follow(user_id=person.id, challenge_id=challenge.id))
         if n % 5 == 0:

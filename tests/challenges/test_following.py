@@ -145,7 +145,7 @@ def test_subscriber_ids_give_each_active_subscriber_once_in_one_query(world, mak
                         Subscription(user=gone, city_id=h.id)])
     db.session.commit()
     db.session.expire_all()
-    assert challenge.city_id  # the caller has the challenge loaded; only the users are to be queried
+    assert challenge.id  # the caller has the challenge loaded; only the users are to be queried
     users, queries = _count_queries(lambda: active_users(subscriber_ids(challenge)))
     assert [u.id for u in users] == sorted([everything.id, by_theme.id])
     assert queries == 1
@@ -160,7 +160,7 @@ def test_followers_of_returns_active_followers_in_one_query(world, make_user):
                         Follow(user=other_follower, challenge=other)])
     db.session.commit()
     db.session.expire_all()
-    assert challenge.city_id  # the caller has the challenge loaded; only the users are to be queried
+    assert challenge.id  # the caller has the challenge loaded; only the users are to be queried
     users, queries = _count_queries(lambda: followers_of(challenge))
     assert [u.id for u in users] == [follower.id]
     assert queries == 1

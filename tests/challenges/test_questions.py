@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from auth.models import OrgKind, Role
+from auth.models import OrgKind
+from auth.roles import Role
 from challenges.models import ChallengeState, Follow, Question
 from challenges.services import dialogue as service
 from core.extensions import db

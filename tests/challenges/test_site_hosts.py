@@ -8,8 +8,9 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from auth.models import Invitation, Membership, Role, User
+from auth.models import Invitation, Membership, User
 from auth.permissions import roles_for
+from auth.roles import Role
 from challenges.models import Follow, PilotSite
 from challenges.services.sites import HostStatus, host_contacts, save_sites
 from core.audit import AuditEntry

@@ -165,7 +165,8 @@ def test_an_action_cannot_get_two_labels(app):
 
 
 def test_challenge_history_shows_labels_in_the_reader_language(client, make_org, make_user, login):
-    from auth.models import OrgKind, Role
+    from auth.models import OrgKind
+    from auth.roles import Role
     from challenges.services.challenges import create_challenge
 
     city = make_org(OrgKind.CITY.value)

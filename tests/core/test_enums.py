@@ -6,7 +6,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from auth.forms.admin import OrganisationForm
-from auth.models import OrgKind, Role
+from auth.models import OrgKind
+from auth.roles import Role
 from core.enums import LabelledEnum
 from core.models import sql_values
 

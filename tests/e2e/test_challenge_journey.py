@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from auth.demo import ensure_cities
-from auth.models import Organisation, OrgKind, Role
+from auth.models import Organisation, OrgKind
+from auth.roles import Role
 from auth.services.accounts import add_membership, create_user
 from challenges.models import Challenge, ChallengeState
 from challenges.services.themes import ensure_themes

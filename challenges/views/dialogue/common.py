@@ -8,15 +8,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from auth.permissions import PLATFORM_ADMIN, roles_for
+from auth.permissions import roles_for
+from auth.roles import Role
 from challenges.models import Challenge
-from challenges.permissions import can_view
+from challenges.permissions import STAFF_READERS, can_view
 from challenges.services import dialogue as service
 from core.extensions import db
 from core.forms import Form
 from core.views import safe_next
 
-STAFF_READERS = {"decision_maker", "city_admin", PLATFORM_ADMIN}
 PUBLIC = "/challenges/<int:challenge_id>/dialogue"
 MANAGE = "/manage/challenges/<int:challenge_id>/dialogue"
 
@@ -62,7 +62,7 @@ def _staff(challenge_id: int, write: bool | None = None) -> tuple[Challenge, boo
     write = request.method not in ("GET", "HEAD") if write is None else write
     challenge = _challenge(challenge_id)
     roles = roles_for(current_user, challenge)
-    officer = "officer" in roles
+    officer = Role.OFFICER in roles
     if officer or (not write and roles & STAFF_READERS):
         return challenge, officer
     abort(403 if challenge.is_public or roles & STAFF_READERS else 404)
