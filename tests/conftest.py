@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 from app import create_app
 from auth.models import Organisation, User
@@ -201,6 +202,13 @@ def english(client: FlaskClient) -> None:
     A module opts in with `pytestmark = pytest.mark.usefixtures("english")`.
     """
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def in_english(app: Flask, english: None) -> Iterator[None]:
+    """Pages and service messages outside a request in English, so that assertions read the source strings."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
@@ -21,11 +20,7 @@ from tests.factories import S, make_challenge
 PDF = b"%PDF-1.7\nesitys"
 
 
-@pytest.fixture(autouse=True)
-def in_english(app, english):
-    """Pages and service messages in English, so that assertions read the source strings."""
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from auth.models import Invitation, Membership, User
@@ -19,11 +18,7 @@ from core.models import utcnow
 from tests.factories import PASSWORD, S, make_challenge, queries_of_get
 
 
-@pytest.fixture(autouse=True)
-def in_english(app, english):
-    """Pages and service messages in English, so that assertions read the source strings."""
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture
