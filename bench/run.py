@@ -81,31 +81,47 @@ def _busy_ticks() -> int:
     return user + nice + system + irq + softirq + steal
 
 
-def _ticks_of(pids: list[int]) -> int:
-    """CPU ticks the given processes spent."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+def _stat(pid: int) -> list[int]:
+    """The fields of /proc/PID/stat after the command name (the state read as 0); empty when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+    return [0, *map(int, fields[1:])]
+
+
+def _children(pid: int) -> list[int]:
+    """The live children of a process."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _tree_ticks(root: int) -> int:
+    """CPU ticks of a server process and its children, the live ones and those it has reaped."""
+    fields = _stat(root)
+    total = sum(fields[11:15]) if fields else 0  # utime, stime, cutime, cstime
+    for child in _children(root):
+        total += sum(_stat(child)[11:13])
     return total
 
 
 class OtherLoad:
-    """How much of the machine processes other than the benchmark's own used while it measured."""
+    """How much of the machine processes other than the benchmark's own used while it measured.
 
-    def __init__(self, servers: list[Gunicorn]) -> None:
-        self.servers = servers
+    Ours: this process and its children (wrk), both gunicorns, PostgreSQL and Redis.
+    """
+
+    def __init__(self, roots: list[int]) -> None:
+        self.roots = roots
         self.start = self._sample()
 
     def _sample(self) -> tuple[float, int, int]:
-        """(time, machine ticks, ticks of this process, its children and the servers)."""
+        """(time, busy ticks of the machine, ticks of our processes)."""
         own = os.times()
         mine = (own.user + own.system + own.children_user + own.children_system) * CLOCK
-        return time.monotonic(), _busy_ticks(), int(mine) + _ticks_of(
-            [pid for s in self.servers for pid in s.pids()])
+        return time.monotonic(), _busy_ticks(), int(mine) + sum(_tree_ticks(pid) for pid in self.roots)
 
     def share(self) -> float:
         """The others' share of all cores since the start, 0 to 1."""
@@ -128,18 +144,42 @@ def check_pages(app: Gunicorn, pages: list[Page], cookie: str) -> None:
             raise RuntimeError(f"{page.name} ({page.path}) answered {response.status}; see {app.log}")
 
 
-def measure(app: Gunicorn, hello: Gunicorn, pages: list[Page], cookie: str, args) -> dict[str, list[dict]]:
+def drain(roots: list[int], limit: float = 60) -> None:
+    """Wait until the servers have finished the requests a wrk run left behind (their CPU time stands still).
+
+    wrk stops counting at the end of its run, but the requests it had sent are still
+    served; without this they would be charged to the next run.
+    """
+    deadline = time.monotonic() + limit
+    before = sum(_tree_ticks(pid) for pid in roots)
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = sum(_tree_ticks(pid) for pid in roots)
+        if now == before:
+            return
+        before = now
+
+
+def measure(app: Gunicorn, hello: Gunicorn, pages: list[Page], cookie: str, args,
+            roots: list[int]) -> dict[str, list[dict]]:
     """Interleaved rounds: hello-world, then the page (throughput), then the page (latency)."""
     runs: dict[str, list[dict]] = {p.name: [] for p in pages}
+
+    def timed(url: str, connections: int, cookie: str | None = None) -> dict[str, Any]:
+        """One wrk run, then a wait for the servers to finish what it left."""
+        result = wrk(url, args.seconds, connections, args.threads, cookie)
+        drain(roots)
+        return result
+
     for number in range(args.rounds):
         for page in pages:
             staff = cookie if page.staff else None
-            base = wrk(hello.url("/"), args.seconds, args.connections, args.threads)
-            load = wrk(app.url(page.path), args.seconds, args.connections, args.threads, staff)
-            quiet = wrk(app.url(page.path), args.seconds, args.workers, args.threads, staff)
-            for run in (base, load, quiet):
-                if run["non_2xx"] or run["socket_errors"]:
-                    raise RuntimeError(f"{page.name}: errors in a run: {run}")
+            base = timed(hello.url("/"), args.connections)
+            load = timed(app.url(page.path), args.connections, staff)
+            quiet = timed(app.url(page.path), args.workers, staff)
+            for result in (base, load, quiet):
+                if result["non_2xx"] or result["socket_errors"]:
+                    raise RuntimeError(f"{page.name}: errors in a run: {result}")
             runs[page.name].append({"hello": base, "load": load, "latency": quiet})
             print(f"  round {number + 1}, {page.name}: {load['rps']:.0f}/s "
                   f"({load['rps'] / base['rps']:.3f} of hello-world), p95 {quiet['p95_ms']:.1f} ms", flush=True)
@@ -221,8 +261,10 @@ def run_scale(svc: Services, scale: int, hello: Gunicorn, args) -> dict[str, Any
             wrk(app.url(page.path), 1, args.connections, args.threads, cookie if page.staff else None)
         wrk(hello.url("/"), 1, args.connections, args.threads)
         load_before = wait_for_quiet(args.quiet_load, args.quiet_wait)
-        others = OtherLoad([app, hello])
-        runs = measure(app, hello, pages, cookie, args)
+        servers = [app.process.pid, hello.process.pid, svc.server_pids()[0]]  # Redis ticks on its own
+        drain(servers)
+        others = OtherLoad([*servers, *svc.server_pids()[1:]])
+        runs = measure(app, hello, pages, cookie, args, servers)
         other_share = others.share()
     finally:
         app.stop()
@@ -304,11 +346,16 @@ def main() -> None:
     info = machine()
     print(f"{info['cores']} cores, {info['cpu']}, commit {info['commit']}"
           f"{' with uncommitted changes' if info['uncommitted_changes'] else ''}", flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}-scale{args.scale}.json"
+    results: list[dict[str, Any]] = []
     with services() as svc:
         env = production_env(svc.database_url("postgres"), svc.redis_url)
         hello = Gunicorn("bench.hello:app", env, args.workers, svc.work / "hello.log")
         try:
-            results = [run_scale(svc, scale, hello, args) for scale in scales]
+            for scale in scales:
+                results.append(run_scale(svc, scale, hello, args))
+                path.write_text(json.dumps({"machine": info, "settings": vars(args), "results": results}, indent=1))
         finally:
             hello.stop()
     report = "\n\n".join([table(r) for r in results] + ([comparison(*results)] if len(results) > 1 else []))
@@ -316,9 +363,6 @@ def main() -> None:
                 f"-c {args.connections} (throughput) and -c {args.workers} (latency), {args.rounds} rounds of "
                 f"{args.seconds:g} s")
     print(f"\n{settings}\n\n{report}")
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}-scale{args.scale}.json"
-    path.write_text(json.dumps({"machine": info, "settings": vars(args), "results": results}, indent=1))
     print(f"\nwritten to {path.relative_to(ROOT)}")
 
 

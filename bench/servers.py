@@ -66,6 +66,11 @@ class Services:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return self.database_url(name)
 
+    def server_pids(self) -> list[int]:
+        """The PostgreSQL postmaster and the Redis server."""
+        postmaster = (self.work / "pg" / "postmaster.pid").read_text().split("\n", 1)[0]
+        return [int(postmaster), int((self.work / "redis.pid").read_text())]
+
     def flush_redis(self) -> None:
         """Forget every key (rate limits, queues, caches) between two measured data sets."""
         from redis import Redis
@@ -143,14 +148,6 @@ class Gunicorn:
     def url(self, path: str) -> str:
         """An absolute URL on this server."""
         return f"http://127.0.0.1:{self.port}{path}"
-
-    def pids(self) -> list[int]:
-        """The master and its workers."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [self.process.pid, *map(int, children.read_text().split())]
-        except OSError:
-            return [self.process.pid]
 
     def stop(self) -> None:
         """Stop the master (which stops its workers)."""
