@@ -38,7 +38,7 @@ from core.models import utcnow
 BATCH = 5_000
 ADMIN_EMAIL = "bench-admin@example.org"
 OFFICER_EMAIL = "bench-officer@example.org"
-ADMIN_PASSWORD = "bench-admin-password"  # noqa: S105  (a throwaway benchmark database)
+PASSWORD = "bench-password"  # noqa: S105  (the admin and the officer of a throwaway benchmark database)
 
 # Rows per unit of scale.
 PER_SCALE = {"companies": 200, "users": 2_000, "challenges": 1_000, "events": 1_000, "registrations": 10_000,
@@ -98,8 +98,9 @@ class Generated:
     """What the benchmark needs to know about the data it generated."""
 
     scale: int
-    admin_email: str = ADMIN_EMAIL
-    admin_password: str = ADMIN_PASSWORD
+    admin_email: str = ADMIN_EMAIL  # a platform admin
+    officer_email: str = OFFICER_EMAIL  # an officer of the city of challenge_id and event_id
+    password: str = PASSWORD
     city_slug: str = "helsinki"
     search_word: str = SEARCH_WORD
     challenge_id: int = 0  # a public, open challenge with a market dialogue behind it
@@ -182,7 +183,7 @@ def _user(n: int, name: str, world: _World) -> dict[str, Any]:
 def _users(world: _World, count: int) -> int:
     """The platform admin who logs in, city staff (one in ten) and the people of companies; returns the admin."""
     admin = insert_rows(User, [{**_user(-1, "Bench Admin", world), "email": ADMIN_EMAIL, "is_platform_admin": True,
-                                "password_hash": hash_password(ADMIN_PASSWORD), "locale": "en"}], returning=True)[0]
+                                "password_hash": hash_password(PASSWORD), "locale": "en"}], returning=True)[0]
     ids = insert_rows(User, (_user(n, f"Bench User {n}", world) for n in range(count)), returning=True)
     city_roles = [Role.OFFICER] * 5 + [Role.DECISION_MAKER] * 2 + [Role.EVALUATOR] * 2 + [Role.CITY_ADMIN]
     memberships, k = [], 0
@@ -206,6 +207,15 @@ def _users(world: _World, count: int) -> int:
     rows = [{"status": MembershipStatus.ACTIVE.value, **m} for m in memberships]
     insert_rows(Membership, rows)
     return admin
+
+
+def _officer(world: _World, city_ids: list[int]) -> int:
+    """The officer who logs in, in the given cities; returns the officer's id."""
+    officer = insert_rows(User, [{**_user(-2, "Bench Officer", world), "email": OFFICER_EMAIL,
+                                  "password_hash": hash_password(PASSWORD), "locale": "en"}], returning=True)[0]
+    insert_rows(Membership, [{"user_id": officer, "organisation_id": city, "role": Role.OFFICER.value,
+                              "status": MembershipStatus.ACTIVE.value} for city in city_ids])
+    return officer
 
 
 # --- challenges ------------------------------------------------------------------------------
@@ -491,8 +501,10 @@ def generate(scale: int = 1, seed: int = 2026) -> Generated:
     _rfi(world, dialogue, counts["rfi_questions"], counts["rfi_responses"])
     _follows_and_subscriptions(world, counts["follows"], counts["subscriptions"])
     _audit(world, admin, counts["audit"])
+    city = next(c["city_id"] for c in dialogue if c["id"] == events[0]["challenge_id"])
+    shown = next(c for c in dialogue if c["state"] == S.OPEN.value and c["city_id"] == city)
+    _officer(world, [city])
     db.session.commit()
-    shown = next(c for c in dialogue if c["state"] == S.OPEN.value)
     return Generated(scale=scale, challenge_id=shown["id"], event_challenge_id=events[0]["challenge_id"],
                      event_id=events[0]["id"], counts=counts)
 
@@ -510,10 +522,7 @@ def generate_fanout(subscribers: list[int], seed: int = 2026) -> FanoutData:
     """One approved call without market dialogue per city, the n-th city with subscribers[n] subscribers."""
     world = _new_world(seed)
     cities = world.cities[:len(subscribers)]
-    officer = insert_rows(User, [{**_user(-1, "Bench Officer", world), "email": OFFICER_EMAIL,
-                                  "password_hash": hash_password(ADMIN_PASSWORD)}], returning=True)[0]
-    insert_rows(Membership, [{"user_id": officer, "organisation_id": city.id, "role": Role.OFFICER.value,
-                              "status": MembershipStatus.ACTIVE.value} for city in cities])
+    officer = _officer(world, [city.id for city in cities])
     world.staff = {city.id: [officer] for city in world.cities}
     _challenges(world, [S.APPROVED] * len(cities), direct=True)
     people = insert_rows(User, (_user(n, f"Subscriber {n}", world) for n in range(sum(subscribers))),
@@ -524,4 +533,4 @@ def generate_fanout(subscribers: list[int], seed: int = 2026) -> FanoutData:
         start += count
     insert_rows(Subscription, rows)
     db.session.commit()
-    return FanoutData(OFFICER_EMAIL, ADMIN_PASSWORD, [(n, c["id"]) for n, c in zip(subscribers, world.challenges)])
+    return FanoutData(OFFICER_EMAIL, PASSWORD, [(n, c["id"]) for n, c in zip(subscribers, world.challenges)])

@@ -37,12 +37,12 @@ CLOCK = os.sysconf("SC_CLK_TCK")
 
 @dataclass(frozen=True)
 class Page:
-    """A page to measure, the target ratio it has (if any), and whether it needs the staff session."""
+    """A page to measure, the target ratio it has (if any), and who is logged in (None: a visitor)."""
 
     name: str
     path: str
     target: float | None = None
-    staff: bool = False
+    user: str | None = None  # "admin" (platform admin) or "officer" (of the city of the page's challenge)
 
 
 def pages_of(data: Any) -> list[Page]:
@@ -56,9 +56,9 @@ def pages_of(data: Any) -> list[Page]:
         Page("challenge page", f"/challenges/{data.challenge_id}", 0.15),
         Page("Atom feed", "/challenges/feed.atom"),
         Page("login page", "/login"),
-        Page("staff: challenges", "/manage/challenges", 0.10, staff=True),
-        Page("staff: users", "/admin/users", 0.10, staff=True),
-        Page("staff: event registrations", registrations, 0.10, staff=True),
+        Page("staff: challenges (officer)", "/manage/challenges", 0.10, user="officer"),
+        Page("staff: users (platform admin)", "/admin/users", 0.10, user="admin"),
+        Page("staff: event registrations (officer)", registrations, 0.10, user="officer"),
     ]
 
 
@@ -131,13 +131,18 @@ class OtherLoad:
         return max(0.0, (busy1 - busy0) - (ours1 - ours0)) / capacity if capacity else 0.0
 
 
-def check_pages(app: Gunicorn, pages: list[Page], cookie: str) -> None:
+def _headers(cookie: str | None) -> dict[str, str]:
+    """The request headers of a page: the session cookie of its user, if any."""
+    return {"Cookie": cookie} if cookie else {}
+
+
+def check_pages(app: Gunicorn, pages: list[Page], cookies: dict[str, str]) -> None:
     """Every page answers 200 before it is measured (a 302 to the login page would measure nothing)."""
     import http.client
 
     for page in pages:
         conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=30)
-        conn.request("GET", page.path, headers={"Cookie": cookie} if page.staff else {})
+        conn.request("GET", page.path, headers=_headers(cookies.get(page.user)))
         response = conn.getresponse()
         response.read()
         if response.status != 200:
@@ -160,7 +165,7 @@ def drain(roots: list[int], limit: float = 60) -> None:
         before = now
 
 
-def measure(app: Gunicorn, hello: Gunicorn, pages: list[Page], cookie: str, args,
+def measure(app: Gunicorn, hello: Gunicorn, pages: list[Page], cookies: dict[str, str], args,
             roots: list[int]) -> dict[str, list[dict]]:
     """Interleaved rounds: hello-world, then the page (throughput), then the page (latency)."""
     runs: dict[str, list[dict]] = {p.name: [] for p in pages}
@@ -173,10 +178,10 @@ def measure(app: Gunicorn, hello: Gunicorn, pages: list[Page], cookie: str, args
 
     for number in range(args.rounds):
         for page in pages:
-            staff = cookie if page.staff else None
+            cookie = cookies.get(page.user)
             base = timed(hello.url("/"), args.connections)
-            load = timed(app.url(page.path), args.connections, staff)
-            quiet = timed(app.url(page.path), args.workers, staff)
+            load = timed(app.url(page.path), args.connections, cookie)
+            quiet = timed(app.url(page.path), args.workers, cookie)
             for result in (base, load, quiet):
                 if result["non_2xx"] or result["socket_errors"]:
                     raise RuntimeError(f"{page.name}: errors in a run: {result}")
@@ -186,28 +191,34 @@ def measure(app: Gunicorn, hello: Gunicorn, pages: list[Page], cookie: str, args
     return runs
 
 
-def query_counts(pages: list[Page], cookie: str) -> dict[str, int]:
-    """SQL statements one request of each page runs, in-process on the same database and session."""
+def query_counts(pages: list[Page], cookies: dict[str, str]) -> dict[str, int]:
+    """SQL statements of each page's second request in-process (warm, as in the measured workers)."""
     from sqlalchemy import event
 
     from app import create_app
     from core.extensions import db
 
     app = create_app()
-    counts = {}
     with app.app_context():
         engine = db.engine
-    for page in pages:
-        statements: list[str] = []
-        listener = lambda *a, seen=statements: seen.append(a[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            response = app.test_client(use_cookies=False).get(page.path, headers={"Cookie": cookie} if page.staff else {})
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        if response.status_code != 200:
-            raise RuntimeError(f"{page.name} answered {response.status_code} in-process")
-        counts[page.name] = len(statements)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement: str, *_rest) -> None:
+        """Note one statement sent to the database."""
+        statements.append(statement)
+
+    counts = {}
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for page in pages:
+            for _warm_then_counted in range(2):
+                statements.clear()
+                response = app.test_client(use_cookies=False).get(page.path, headers=_headers(cookies.get(page.user)))
+            if response.status_code != 200:
+                raise RuntimeError(f"{page.name} answered {response.status_code} in-process")
+            counts[page.name] = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
     return counts
 
 
@@ -244,31 +255,34 @@ def wait_for_quiet(limit: float, patience: float) -> float:
 
 def run_scale(svc: Services, scale: int, hello: Gunicorn, args) -> dict[str, Any]:
     """Generate scale's data in a new database, serve it, measure every page."""
-    env = production_env(svc.create_database(f"bench_scale_{scale}"), svc.redis_url)
+    database = f"bench_scale_{scale}"
+    env = production_env(svc.create_database(database), svc.redis_url)
     svc.flush_redis()
     started = time.perf_counter()
     migrate(env)
     use_env(env)
     data = generate_data(scale)
+    svc.analyze(database)
     generated = time.perf_counter() - started
     print(f"scale {scale}: migrated and generated in {generated:.0f} s", flush=True)
     app = Gunicorn("app:create_app()", env, args.workers, svc.work / f"kokeilu-{scale}.log", "/healthz")
     try:
-        cookie = login(app.port, data.admin_email, data.admin_password)
+        cookies = {"admin": login(app.port, data.admin_email, data.password),
+                   "officer": login(app.port, data.officer_email, data.password)}
         pages = pages_of(data)
-        check_pages(app, pages, cookie)
+        check_pages(app, pages, cookies)
         for page in pages:  # warm up: every worker has loaded its templates and connections
-            wrk(app.url(page.path), 1, args.connections, args.threads, cookie if page.staff else None)
+            wrk(app.url(page.path), 1, args.connections, args.threads, cookies.get(page.user))
         wrk(hello.url("/"), 1, args.connections, args.threads)
         load_before = wait_for_quiet(args.quiet_load, args.quiet_wait)
         servers = [app.process.pid, hello.process.pid, svc.server_pids()[0]]  # Redis ticks on its own
         drain(servers)
         others = OtherLoad([*servers, *svc.server_pids()[1:]])
-        runs = measure(app, hello, pages, cookie, args, servers)
+        runs = measure(app, hello, pages, cookies, args, servers)
         other_share = others.share()
     finally:
         app.stop()
-    queries = query_counts(pages, cookie)
+    queries = query_counts(pages, cookies)
     return {"scale": scale, "counts": data.counts, "generate_seconds": round(generated, 1),
             "load_average_before": round(load_before, 2), "other_processes_cpu_share": round(other_share, 3),
             "pages": summarise(pages, runs, queries), "runs": runs}
