@@ -1,19 +1,23 @@
 """Opening a call to many subscribers: how long the officer's request takes, and the worker's delivery.
 
-Usage: `.venv/bin/python bench/fanout.py [--subscribers 1 1000 10000]`.
+Usage: `.venv/bin/python bench/fanout.py [--subscribers 1 1000 10000]` (after `make bench`, which
+installs PostgreSQL, Redis and the development requirements).
 
 Each count gets its own city and an approved call (without market dialogue); an
 officer logs in over HTTP and opens each call through the real application
-(gunicorn, production settings, PostgreSQL, Redis). The request's time is
-measured as the officer waits for it; then `flask worker --burst` delivers the
-queued emails to a local SMTP sink (aiosmtpd) and its time is measured until
-the queue is empty. The target: the request takes as long with 10,000
-subscribers as with one (the fan-out belongs in the worker).
+(gunicorn with one sync worker, production settings, PostgreSQL, Redis). A first
+call with one subscriber, not reported, warms the worker up (templates, email
+templates, connections). The request's time is measured as the officer waits for
+it; then `flask worker --burst` delivers the queued emails to a local SMTP sink
+(aiosmtpd) and its time is measured until the queue is empty. The target: the
+request takes as long with 10,000 subscribers as with one (the fan-out belongs
+in the worker). Results are printed as Markdown and written to bench/results/.
 """
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import logging
 import re
 import subprocess  # runs `flask worker`, a fixed command line  # nosec B404
@@ -21,13 +25,15 @@ import sys
 import threading
 import time
 import urllib.parse
+from datetime import datetime
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import BIN, ROOT, Gunicorn, free_port, login, migrate, production_env, services, use_env
+from bench.servers import (BIN, RESULTS, ROOT, Gunicorn, free_port, login, machine, migrate, production_env,
+                           services, use_env)
 
 
 class Sink:
@@ -86,50 +92,63 @@ def deliver(env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def measure(args: argparse.Namespace, sink: Sink, smtp_port: int) -> list[tuple]:
+    """Generate the subscribers, then open each call and deliver its emails; one row per call."""
+    with services() as svc:
+        env = production_env(svc.create_database("fanout"), svc.redis_url, MAIL_SERVER="127.0.0.1",
+                             MAIL_PORT=str(smtp_port), BASE_URL="https://kokeilu.example.org")
+        migrate(env)
+        use_env(env)
+        from app import create_app
+        from bench.data import generate_fanout
+
+        with create_app().app_context():
+            data = generate_fanout([1, *args.subscribers])
+        app = Gunicorn("app:create_app()", env, args.workers, svc.work / "fanout.log", "/healthz",
+                       timeout=args.timeout)
+        try:
+            cookie = login(app.port, data.officer_email, data.password)
+            rows = []
+            for subscribers, challenge_id in data.calls:
+                before, sink.first = sink.count, None
+                request = open_call(app.port, challenge_id, cookie)
+                worker = deliver(env)
+                sending = (sink.last - sink.first) if sink.first else 0.0
+                rows.append((subscribers, request, worker, sending, sink.count - before))
+                print(f"  {subscribers} subscribers: request {request:.2f} s, worker {worker:.1f} s", flush=True)
+        finally:
+            app.stop()
+    return rows[1:]  # the first call warmed the worker up
+
+
 def main() -> None:
-    """Generate the subscribers, open each call, deliver, print a Markdown table."""
+    """Measure with an SMTP sink listening, print a Markdown table and write the results."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", type=int, nargs="+", default=[1, 1000, 10000],
-                        help="one call per count, at most six")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+                        help="one call per count, at most five (a sixth city warms up)")
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn sync workers")
     parser.add_argument("--timeout", type=int, default=600,
                         help="gunicorn's worker timeout in seconds (its default, 30, would cut a long request)")
     args = parser.parse_args()
+    info = machine()
+    print(f"{info['cores']} cores, {info['cpu']}, load average {info['load_average_1_5_15_min']}, "
+          f"commit {info['commit']}; gunicorn --workers {args.workers}", flush=True)
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
     sink = Sink()
     smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
     smtp.start()
     try:
-        with services() as svc:
-            env = production_env(svc.create_database("fanout"), svc.redis_url, MAIL_SERVER="127.0.0.1",
-                                 MAIL_PORT=str(smtp.port), BASE_URL="https://kokeilu.example.org")
-            migrate(env)
-            use_env(env)
-            from app import create_app
-            from bench.data import generate_fanout
-
-            with create_app().app_context():
-                data = generate_fanout(args.subscribers)
-            app = Gunicorn("app:create_app()", env, args.workers, svc.work / "fanout.log", "/healthz",
-                           timeout=args.timeout)
-            try:
-                cookie = login(app.port, data.officer_email, data.password)
-                rows = []
-                for subscribers, challenge_id in data.calls:
-                    before, sink.first = sink.count, None
-                    request = open_call(app.port, challenge_id, cookie)
-                    worker = deliver(env)
-                    sending = (sink.last - sink.first) if sink.first else 0.0
-                    rows.append((subscribers, request, worker, sending, sink.count - before))
-                    print(f"  {subscribers} subscribers: request {request:.2f} s, worker {worker:.1f} s", flush=True)
-            finally:
-                app.stop()
+        rows = measure(args, sink, smtp.port)
     finally:
         smtp.stop()
+    path = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}-fanout.json"
+    RESULTS.mkdir(exist_ok=True)
+    path.write_text(json.dumps({"machine": info, "settings": vars(args), "rows": rows}, indent=1))
     print("\n| subscribers | request s | worker s (start to empty queue) | first to last email s | emails delivered |")
     print("|---:|---:|---:|---:|---:|")
     for subscribers, request, worker, sending, delivered in rows:
         print(f"| {subscribers:,} | {request:.2f} | {worker:.1f} | {sending:.1f} | {delivered:,} |")
+    print(f"\nwritten to {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

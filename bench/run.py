@@ -18,18 +18,19 @@ import argparse
 import json
 import os
 import statistics
-import subprocess  # runs wrk and git, fixed command lines  # nosec B404
+import subprocess  # runs wrk, a fixed command line  # nosec B404
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import RESULTS, ROOT, Gunicorn, Services, login, migrate, production_env, services, use_env
+from bench.servers import (RESULTS, ROOT, Gunicorn, Services, login, machine, migrate, production_env, services,
+                           use_env)
 
 LUA = ROOT / "bench" / "report.lua"
 CLOCK = os.sysconf("SC_CLK_TCK")
@@ -298,21 +299,6 @@ def generate_data(scale: int):
 
 
 # --- reporting ---------------------------------------------------------------------------------
-
-def machine() -> dict[str, Any]:
-    """What the figures were measured on."""
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                  if line.startswith("model name")), "unknown")
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)  # noqa: S603,S607  # nosec
-        return done.stdout.strip()
-
-    return {"cores": os.cpu_count(), "cpu": model, "commit": git("rev-parse", "--short", "HEAD"),
-            "uncommitted_changes": bool(git("status", "--porcelain")),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-
 
 def table(result: dict[str, Any]) -> str:
     """The Markdown table of one scale."""
