@@ -44,6 +44,7 @@ lint: install-dev
 	scripts/lint.sh
 
 # Scale 1; `make bench ARGS="--scale 10"` measures scale 1 and 10 in one run (bench/run.py --help).
+# Afterwards `.venv/bin/python bench/fanout.py` times opening a call to 10,000 subscribers.
 bench: install-dev translations
 	bash -c '. scripts/services.sh && services_install wrk:wrk'
 	$(PY) bench/run.py $(ARGS)

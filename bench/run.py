@@ -317,13 +317,18 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _quotient(top: float | None, bottom: float | None) -> str:
+    """top / bottom to two decimals; n/a when either is missing or zero (a run that completed no request)."""
+    return f"{top / bottom:.2f}" if top and bottom else "n/a"
+
+
 def comparison(small: dict[str, Any], large: dict[str, Any]) -> str:
     """How much longer each page takes at the larger scale (target: at most 1.3 times)."""
     lines = [f"Time at scale {large['scale']} over scale {small['scale']} (target: at most 1.3):", "",
              "| page | time (from ratio) | p50 | p95 |", "|---|---:|---:|---:|"]
     for a, b in zip(small["pages"], large["pages"]):
-        times = " | ".join("n/a" if not (a[p] and b[p]) else f"{b[p] / a[p]:.2f}" for p in ("p50", "p95"))
-        lines.append(f"| {a['page']} | {a['ratio'] / b['ratio']:.2f} | {times} |")
+        times = " | ".join(_quotient(b[p], a[p]) for p in ("p50", "p95"))
+        lines.append(f"| {a['page']} | {_quotient(a['ratio'], b['ratio'])} | {times} |")
     lines += ["", "Time from ratio: the page's time per request relative to hello-world's, at the larger scale "
               "over the smaller one, which cancels a change in the machine's speed between the two."]
     return "\n".join(lines)
