@@ -141,6 +141,9 @@ def insert_rows(model: Any, rows: Iterable[dict[str, Any]], returning: bool = Fa
     conn = db.session.connection()
     ids: list[int] = []
     for batch in _chunks(rows):
+        unknown = set(batch[0]) - set(table.c.keys())
+        if unknown:  # SQLAlchemy would drop them silently
+            raise KeyError(f"{table.name} has no column {', '.join(sorted(unknown))}")
         if returning:
             stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
             ids.extend(conn.execute(stmt, batch).scalars())
@@ -294,8 +297,7 @@ def _challenges(world: _World, states: list[ChallengeState], direct: bool = Fals
     insert_rows(challenge_themes, ({"challenge_id": c["id"], "theme_id": themes[(n + k) % len(themes)]}
                                    for n, c in enumerate(rows) for k in range(1 + n % 2)))
     insert_rows(PilotSite, ({"challenge_id": c["id"], "name": f"Kohde {k + 1}", "kind": SITE_KINDS[(n + k) % 8],
-                             "address": f"Kokeilukatu {n % 90 + 1}", "host_name": "Isäntä Esimerkki",
-                             "host_email": f"host{n}@city.example.org"}
+                             "address": f"Kokeilukatu {n % 90 + 1}"}
                             for n, c in enumerate(rows) for k in range(1 + n % 3)))
     weights = (40, 30, 20, 10)
     insert_rows(Criterion, ({"challenge_id": c["id"], "position": k, "name": f"Kriteeri {k + 1}",
