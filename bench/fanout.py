@@ -92,6 +92,14 @@ def deliver(env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def failed_jobs(env: dict[str, str]) -> int:
+    """How many jobs of Kokeilu's queue have failed so far (a delivery job past its timeout, for one)."""
+    from redis import Redis
+    from rq.registry import FailedJobRegistry
+
+    return FailedJobRegistry(env.get("RQ_QUEUE", "kokeilu"), connection=Redis.from_url(env["REDIS_URL"])).count
+
+
 def measure(args: argparse.Namespace, sink: Sink, smtp_port: int) -> list[tuple]:
     """Generate the subscribers, then open each call and deliver its emails; one row per call."""
     with services() as svc:
@@ -110,11 +118,11 @@ def measure(args: argparse.Namespace, sink: Sink, smtp_port: int) -> list[tuple]
             cookie = login(app.port, data.officer_email, data.password)
             rows = []
             for subscribers, challenge_id in data.calls:
-                before, sink.first = sink.count, None
+                before, failed, sink.first = sink.count, failed_jobs(env), None
                 request = open_call(app.port, challenge_id, cookie)
                 worker = deliver(env)
                 sending = (sink.last - sink.first) if sink.first else 0.0
-                rows.append((subscribers, request, worker, sending, sink.count - before))
+                rows.append((subscribers, request, worker, sending, sink.count - before, failed_jobs(env) - failed))
                 print(f"  {subscribers} subscribers: request {request:.2f} s, worker {worker:.1f} s", flush=True)
         finally:
             app.stop()
@@ -144,10 +152,11 @@ def main() -> None:
     path = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}-fanout.json"
     RESULTS.mkdir(exist_ok=True)
     path.write_text(json.dumps({"machine": info, "settings": vars(args), "rows": rows}, indent=1))
-    print("\n| subscribers | request s | worker s (start to empty queue) | first to last email s | emails delivered |")
-    print("|---:|---:|---:|---:|---:|")
-    for subscribers, request, worker, sending, delivered in rows:
-        print(f"| {subscribers:,} | {request:.2f} | {worker:.1f} | {sending:.1f} | {delivered:,} |")
+    print("\n| subscribers | request s | worker s (start to empty queue) | first to last email s | emails delivered "
+          "| failed jobs |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for subscribers, request, worker, sending, delivered, failed in rows:
+        print(f"| {subscribers:,} | {request:.2f} | {worker:.1f} | {sending:.1f} | {delivered:,} | {failed} |")
     print(f"\nwritten to {path.relative_to(ROOT)}")
 
 
