@@ -43,8 +43,11 @@ test: install-dev translations
 lint: install-dev
 	scripts/lint.sh
 
+# Scale 1; `make bench ARGS="--scale 10"` measures scale 1 and 10 in one run (bench/run.py --help).
+# Afterwards `.venv/bin/python bench/fanout.py` times opening a call to 10,000 subscribers.
 bench: install-dev translations
-	$(PY) bench/run.py
+	bash -c '. scripts/services.sh && services_install wrk:wrk'
+	$(PY) bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
