@@ -15,7 +15,6 @@ import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert
@@ -279,9 +278,17 @@ def _challenge(n: int, state: ChallengeState, world: _World, direct: bool) -> di
            "pilot_count": 1 + n % 4, "compensation": "fixed" if n % 3 else "price_scored",
            "ipr_terms": "Immateriaalioikeudet jäävät yritykselle.", "reporting_duties": "Loppuraportti.",
            **texts, **_schedule(state, dialogue, world)}
-    row["search_document"] = build_search_document(SimpleNamespace(**row, city=city))
+    row["search_document"] = _search_document(row, city)
     row["updated_at"] = row["created_at"]
     return row
+
+
+def _search_document(row: dict[str, Any], city: Organisation) -> str:
+    """What the catalogue's search reads, built by the app's own function from an unsaved copy of the row."""
+    texts = {key: value for key, value in row.items() if key.startswith(("title_", "summary_"))}
+    probe = Challenge(problem=row.get("problem"), end_users=row.get("end_users"), **texts)
+    probe.owners = [ChallengeCity(city=city, lead=True)]
+    return build_search_document(probe)
 
 
 def _challenges(world: _World, states: list[ChallengeState], direct: bool = False) -> None:
