@@ -101,7 +101,7 @@ SCHEDULE_NAMES = {
 
 # After publication these sections change only with a reason, shown with old and new values in public.
 AMENDED_FIELDS = frozenset((*BUDGET_FIELDS, *SCHEDULE_FIELDS, *TERMS_FIELDS))
-AMENDED_ACTION = "challenge_amended"
+AMENDED_ACTION = "challenge_amended"  # the audit action of a change after publication
 
 DEFAULT_IPR_TERMS = _l("Intellectual property rights stay with the company unless stated otherwise. "
                        "The city may use the pilot's results and reports freely.")
@@ -203,7 +203,7 @@ def amend(challenge: Challenge, user: User, values: dict[str, Any], names: tuple
     fields = sorted(changed)
     changes = [{"field": f, "old": _stored(before[f]), "new": _stored(getattr(challenge, f))} for f in fields]
     challenge.updated_at = utcnow()
-    audit.record(AMENDED_ACTION, challenge, user, comment=reason, data={"fields": fields, "changes": changes})
+    audit.record("challenge_amended", challenge, user, comment=reason, data={"fields": fields, "changes": changes})
     lifecycle.challenge_changed(challenge, fields, changes=changes, reason=reason)
     return changed
 

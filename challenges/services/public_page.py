@@ -33,6 +33,21 @@ VALUE_KINDS = {"max_per_pilot": "money", "total_budget": "money", "pilot_count":
                   if name.startswith("offers_") or name == "personal_data_allowed"},
                "pilot_kind": "choice", "compensation": "choice"}
 CHOICES = {"pilot_kind": PilotKind, "compensation": Compensation}
+# What each amended field is called in the change log: the edit form's own words, one per field
+# (FIELD_LABELS groups fields, such as both amounts under "budget", which would not say which one moved).
+CHANGE_LABELS = {
+    "pilot_kind": _l("Kind of pilot"), "max_per_pilot": _l("Maximum per pilot (excluding VAT)"),
+    "total_budget": _l("Total budget (excluding VAT)"), "pilot_count": _l("Number of pilots"),
+    "compensation": _l("Compensation"), "offers_site_access": _l("Access to a real setting for the pilot"),
+    "offers_facilitation": _l("Facilitation: the city helps to arrange the pilot"),
+    "offers_data": _l("Data for the pilot"), "offers_compensation": _l("Compensation for the pilot"),
+    "offer_details": _l("Details of what the city offers"),
+    "dialogue_starts_at": _l("Market dialogue starts"), "dialogue_ends_at": _l("Market dialogue ends"),
+    "questions_close_at": _l("Deadline for questions"), "proposals_close_at": _l("Deadline for proposals"),
+    "selection_on": _l("Selection date"), "pilot_starts_on": _l("Pilots start"), "pilot_ends_on": _l("Pilots end"),
+    "ipr_terms": _l("Intellectual property rights"), "reporting_duties": _l("Reporting duties"),
+    "personal_data_allowed": _l("The pilot may process personal data of pupils or other end users"),
+}
 
 
 @dataclass(frozen=True)
@@ -64,7 +79,8 @@ def _typed(field: str, value: Any) -> Any:
 
 def changes_of(raw: list[dict[str, Any]] | None) -> list[Change]:
     """The changes an amendment recorded (`challenge_amended` data), typed and labelled."""
-    return [Change(c["field"], FIELD_LABELS.get(c["field"], c["field"]), VALUE_KINDS.get(c["field"], "text"),
+    return [Change(c["field"], CHANGE_LABELS.get(c["field"], FIELD_LABELS.get(c["field"], c["field"])),
+                   VALUE_KINDS.get(c["field"], "text"),
                    _typed(c["field"], c.get("old")), _typed(c["field"], c.get("new"))) for c in raw or ()]
 
 
