@@ -171,6 +171,7 @@ def test_overview_hides_edit_links_while_awaiting_approval_and_returning_to_draf
     login(cast["officer"])
     page = html(client.get(f"/manage/challenges/{challenge.id}"))
     assert f"/manage/challenges/{challenge.id}/edit/" not in page
+    assert "return it to draft first" in page
     assert 'value="return_to_draft"' in page
     response = client.post(f"/manage/challenges/{challenge.id}/transition", data={
         "action": "return_to_draft", "seen_state": "awaiting_approval", "comment": "Korjaan budjetin"})
