@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from challenges.models import Challenge, ChallengeState
 from challenges.services.challenges import transition_challenge
+from challenges.workflow import FAMILY
 from core.extensions import db
 from core.jobs import periodic
 from core.models import utcnow
-from core.workflow import TransitionError
+from core.workflow import TransitionError, registry
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +25,11 @@ def due_call_ids() -> list[int]:
 
 
 def due_dialogue_ids() -> list[int]:
-    """Ids of approved challenges whose market dialogue's start time has come."""
+    """Ids of approved challenges with a market dialogue whose start time has come."""
+    with_dialogue = [w.name for w in registry.family(FAMILY) if ChallengeState.MARKET_DIALOGUE in w.states]
     return list(db.session.scalars(
         select(Challenge.id).where(Challenge.state == ChallengeState.APPROVED.value,
+                                   Challenge.workflow.in_(with_dialogue),
                                    Challenge.dialogue_starts_at <= utcnow()).order_by(Challenge.id)))
 
 

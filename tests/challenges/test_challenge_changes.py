@@ -372,9 +372,11 @@ def test_signed_in_readers_see_their_own_next_step(app, cast, make_user):
     assert "How to take part" not in staff_page
 
 
-def test_finished_challenge_offers_no_way_to_take_part(client, cast):
-    challenge = make_challenge(cast["city"], cast["officer"], state="evaluation")
-    assert "How to take part" not in html(client.get(f"/challenges/{challenge.id}"))
+@pytest.mark.parametrize("state", ["closed", "evaluation", "piloting", "completed", "unsuccessful"])
+def test_finished_challenge_says_companies_can_no_longer_take_part(client, cast, state):
+    challenge = make_challenge(cast["city"], cast["officer"], state=state)
+    page = html(client.get(f"/challenges/{challenge.id}"))
+    assert "How to take part" not in page and "companies can no longer take part" in page
 
 
 # --- the market dialogue starts: one email, from the officer or the scheduler ------------------
@@ -411,7 +413,8 @@ def test_scheduler_starts_due_dialogues_once_and_leaves_others(cast, make_user, 
     due = make_challenge(cast["city"], cast["officer"], state="approved")
     later = make_challenge(cast["city"], cast["officer"], state="approved",
                            dialogue_starts_at=utcnow() + timedelta(days=2))
-    direct = make_challenge(cast["city"], cast["officer"], variant=DIRECT, state="approved")
+    direct = make_challenge(cast["city"], cast["officer"], variant=DIRECT, state="approved",
+                            dialogue_starts_at=utcnow() - timedelta(days=1))  # dates a direct call never uses
     follower, subscriber = _listeners(due, make_user)
     assert start_due_dialogues() == 1
     assert start_due_dialogues() == 0
