@@ -99,8 +99,7 @@ SCHEDULE_NAMES = {
     "selection_on": _l("the selection date"), "pilot_starts_on": _l("the start of the pilots"),
 }
 
-# After publication these sections change only with a reason, shown with old and new values in public.
-AMENDED_FIELDS = frozenset((*BUDGET_FIELDS, *SCHEDULE_FIELDS, *TERMS_FIELDS))
+# After publication the budget, schedule and terms change only with a reason, kept with old and new values.
 AMENDED_ACTION = "challenge_amended"  # the audit action of a change after publication
 
 DEFAULT_IPR_TERMS = _l("Intellectual property rights stay with the company unless stated otherwise. "
@@ -191,16 +190,19 @@ def amend(challenge: Challenge, user: User, values: dict[str, Any], names: tuple
     audit row `challenge_amended` holds each field's old and new value and the
     reason as its comment, and the followers' email says what changed from what to what.
     """
-    before = {name: getattr(challenge, name) for name in names}
-    changed = assign(challenge, values, names)
-    if challenge.published_at is None or not changed:
+    if challenge.published_at is None:
+        changed = assign(challenge, values, names)
         record_change(challenge, user, changed)
         return changed
+    before = {name: getattr(challenge, name) for name in names}
+    fields = sorted(n for n in names if n in values and before[n] != values[n])
+    if not fields:
+        return []
     reason = clean(reason)
     refuse_if(not reason, _("Say why the published challenge changes: the reason is shown in its public "
                             "change log and sent to its followers."), "reason")
     require_editable(challenge)
-    fields = sorted(changed)
+    changed = assign(challenge, values, names)
     changes = [{"field": f, "old": _stored(before[f]), "new": _stored(getattr(challenge, f))} for f in fields]
     challenge.updated_at = utcnow()
     audit.record("challenge_amended", challenge, user, comment=reason, data={"fields": fields, "changes": changes})
