@@ -132,9 +132,11 @@ class Phase:
     status: str = "upcoming"  # "done", "current" or "upcoming"
 
 
-# The phase each state stands in; unsuccessful and cancelled ones stand in none (the page says why they ended).
+# The phase each public state stands in: an unsuccessful challenge ended in evaluation (the page says so);
+# a cancelled one has no stepper (the page gives the reason instead).
 PHASE_OF_STATE = {S.APPROVED: "published", S.MARKET_DIALOGUE: "dialogue", S.OPEN: "call", S.CLOSED: "evaluation",
-                  S.EVALUATION: "evaluation", S.AWARDED: "pilots", S.PILOTING: "pilots", S.COMPLETED: "completed"}
+                  S.EVALUATION: "evaluation", S.UNSUCCESSFUL: "evaluation", S.AWARDED: "pilots",
+                  S.PILOTING: "pilots", S.COMPLETED: "completed"}
 
 
 def _dated(*points: tuple[Any, Any, str]) -> list[tuple[Any, Any, str]]:
@@ -143,8 +145,13 @@ def _dated(*points: tuple[Any, Any, str]) -> list[tuple[Any, Any, str]]:
 
 
 def phases(challenge: Challenge) -> list[Phase]:
-    """The public phases of the challenge in order, each with its dates, marked done, current or upcoming."""
+    """The public phases of the challenge in order, each with its dates, marked done, current or upcoming.
+
+    None for a cancelled challenge, and all upcoming for one not yet published (its staff preview).
+    """
     c = challenge
+    if c.state == S.CANCELLED.value:
+        return []
     steps = [Phase("published", _l("Published"))]
     if c.has_dialogue:
         steps.append(Phase("dialogue", _l("Market dialogue"), _dated(

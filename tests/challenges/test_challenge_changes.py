@@ -329,11 +329,13 @@ def test_phase_stepper_marks_the_current_phase_and_lists_its_dates(client, cast)
 
 def test_phases_follow_the_lifecycle_and_the_variant(cast):
     statuses = {}
-    for state in ("approved", "market_dialogue", "open", "evaluation", "piloting", "completed"):
+    for state in ("approved", "market_dialogue", "open", "evaluation", "unsuccessful", "piloting", "completed",
+                  "cancelled"):
         challenge = make_challenge(cast["city"], cast["officer"], state=state)
         statuses[state] = [p.key for p in phases(challenge) if p.status == "current"]
     assert statuses == {"approved": ["published"], "market_dialogue": ["dialogue"], "open": ["call"],
-                        "evaluation": ["evaluation"], "piloting": ["pilots"], "completed": ["completed"]}
+                        "evaluation": ["evaluation"], "unsuccessful": ["evaluation"], "piloting": ["pilots"],
+                        "completed": ["completed"], "cancelled": []}
     direct = make_challenge(cast["city"], cast["officer"], variant=DIRECT, state="open")
     assert [p.key for p in phases(direct)][:2] == ["published", "call"]
     assert [p.status for p in phases(direct)][:3] == ["done", "current", "upcoming"]
@@ -346,6 +348,7 @@ def test_cancelled_challenge_shows_its_reason(client, cast):
     db.session.commit()
     page = html(client.get(f"/challenges/{challenge.id}"))
     assert "This challenge was cancelled." in page and "Budjettia ei myönnetty" in page
+    assert 'aria-label="Phases of the challenge"' not in page
     assert "How to take part" not in page
 
 
