@@ -13,6 +13,7 @@ ACTION_LABELS = {
     # the challenge and its lifecycle (challenges/workflow.py)
     "challenge_created": _l("Created"),
     "challenge_updated": _l("Edited"),
+    "challenge_amended": _l("Changed after publication, with a reason"),
     "submit_for_approval": _l("Sent for approval"),
     "return_to_draft": _l("Returned to draft"),
     "approve": _l("Approved for publication"),

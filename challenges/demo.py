@@ -409,8 +409,8 @@ def _move(challenge: Challenge, action: str, user: User | None, comment: str | N
 
 
 def _time_travel(challenge: Challenge, schedule: dict[str, Any]) -> None:
-    """Set the schedule as if time had passed; audited as a system change of the dates."""
-    editor.update_schedule(challenge, None, schedule)
+    """Set the schedule as if time had passed; audited as a system change of the dates, with its reason."""
+    editor.update_schedule(challenge, None, schedule, reason="Esittelyaineisto: aikataulu siirretty.")
 
 
 def _write(spec: DemoChallenge, cities: dict[str, Organisation], officer: User,

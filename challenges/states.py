@@ -7,6 +7,10 @@ Attributes beyond the engine's flags (`attrs`):
 - takes_questions: companies ask questions and answers are published;
 - cancellable: the challenge can still be cancelled (any state before the award, DESIGN.md section 2);
 - catalogue: the group the public catalogue's status filter puts the state in.
+
+Awaiting approval is not editable: the decision maker approves what they read, so
+an officer who wants to change it returns it to draft first (`return_to_draft`).
+Public labels are the public's own words: a company never reads "Approved".
 """
 from __future__ import annotations
 
@@ -19,11 +23,11 @@ class ChallengeState(StateEnum):
     """Where a challenge is in its lifecycle (DESIGN.md section 2), in lifecycle order."""
 
     DRAFT = State("draft", _l("Draft"), editable=True, attrs={"cancellable": True})
-    AWAITING_APPROVAL = State("awaiting_approval", _l("Awaiting approval"), editable=True,
-                              attrs={"cancellable": True})
+    AWAITING_APPROVAL = State("awaiting_approval", _l("Awaiting approval"), attrs={"cancellable": True})
     APPROVED = State("approved", _l("Approved"), public_label=_l("Published"), editable=True, public=True,
                      attrs={"cancellable": True, "dialogue_runs": True, "catalogue": "dialogue"})
-    MARKET_DIALOGUE = State("market_dialogue", _l("Market dialogue"), editable=True, public=True,
+    MARKET_DIALOGUE = State("market_dialogue", _l("Market dialogue"),
+                            public_label=_l("Market dialogue under way"), editable=True, public=True,
                             attrs={"cancellable": True, "dialogue_runs": True, "takes_questions": True,
                                    "catalogue": "dialogue"})
     OPEN = State("open", _l("Open for proposals"), editable=True, public=True, locked=True,
@@ -36,8 +40,9 @@ class ChallengeState(StateEnum):
                     attrs={"catalogue": "piloting"})
     UNSUCCESSFUL = State("unsuccessful", _l("Unsuccessful"), public_label=_l("Ended without a result"),
                          public=True, locked=True, terminal=True, attrs={"catalogue": "ended"})
-    PILOTING = State("piloting", _l("Piloting"), public=True, locked=True, attrs={"catalogue": "piloting"})
-    COMPLETED = State("completed", _l("Completed"), public=True, locked=True, terminal=True,
-                      attrs={"catalogue": "completed"})
+    PILOTING = State("piloting", _l("Piloting"), public_label=_l("Pilots under way"), public=True, locked=True,
+                     attrs={"catalogue": "piloting"})
+    COMPLETED = State("completed", _l("Completed"), public_label=_l("Pilots completed"), public=True, locked=True,
+                      terminal=True, attrs={"catalogue": "completed"})
     # Public only if it was ever published (Challenge.published_at); criteria stay as they were.
     CANCELLED = State("cancelled", _l("Cancelled"), public=True, terminal=True, attrs={"catalogue": "ended"})

@@ -21,6 +21,7 @@ S = ChallengeState
 # Partner cities' officers act as officers too; decisions are the lead city's (challenges/permissions.py).
 OFFICER, DECISION_MAKER = Role.OFFICER, Role.DECISION_MAKER
 FAMILY = "challenge"
+SYSTEM_USER = None  # the engine's actor when the scheduler moves a challenge
 # The tables new challenges start on; older versions stay registered for the challenges that use them.
 WITH_DIALOGUE = "challenge.with_dialogue.v1"
 DIRECT = "challenge.direct.v1"
@@ -67,6 +68,13 @@ def deadline_passed(challenge: Challenge, user: Any) -> Any:
     """The call closes when its proposal deadline has passed."""
     if challenge.proposals_close_at is not None and challenge.proposals_close_at > utcnow():
         return _l("The proposal deadline has not passed yet.")
+    return None
+
+
+def dialogue_date_reached(challenge: Challenge, user: Any) -> Any:
+    """The scheduler starts a dialogue on its start date; an officer may start it earlier."""
+    if user is SYSTEM_USER and (challenge.dialogue_starts_at is None or challenge.dialogue_starts_at > utcnow()):
+        return _l("The market dialogue's start date has not come yet.")
     return None
 
 
@@ -139,7 +147,8 @@ def _workflow(name: str, label: Any, middle: list[Transition],
 
 
 with_dialogue = _workflow(WITH_DIALOGUE, _l("With a market dialogue before the call"), [
-    T("start_dialogue", (S.APPROVED,), S.MARKET_DIALOGUE, {OFFICER}, _l("Start the market dialogue")),
+    T("start_dialogue", (S.APPROVED,), S.MARKET_DIALOGUE, {OFFICER, SYSTEM}, _l("Start the market dialogue"),
+      guards=(dialogue_date_reached,)),
     T("open_call", (S.MARKET_DIALOGUE,), S.OPEN, {OFFICER}, _l("Close the dialogue and open the call"),
       guards=(dialogue_complete, deadline_ahead), effect=lock_criteria),
 ], tuple(S))

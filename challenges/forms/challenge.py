@@ -54,6 +54,13 @@ class VersionedForm(Form):
         return getattr(self, key, None) if isinstance(key, str) else None
 
 
+class AmendmentForm(VersionedForm):
+    """A section that needs a reason once the challenge is published (the service requires it then)."""
+
+    reason = TextAreaField(_l("Reason for the change"), filters=[_strip],
+                           validators=[Optional(), Length(max=2000)])
+
+
 class NewChallengeForm(Form):
     """Start a challenge: city, variant, kind of pilot, title and summary in Finnish."""
 
@@ -170,7 +177,7 @@ class SitesForm(VersionedForm):
         return super().field_for(key)
 
 
-class BudgetForm(VersionedForm):
+class BudgetForm(AmendmentForm):
     """The kind of pilot, the money and what the city offers."""
 
     pilot_kind = RadioField(_l("Kind of pilot"), choices=PilotKind.choices(),
@@ -201,7 +208,7 @@ class BudgetForm(VersionedForm):
         return {name: getattr(self, name).data for name in services.BUDGET_FIELDS}
 
 
-class ScheduleForm(VersionedForm):
+class ScheduleForm(AmendmentForm):
     """Dates on the Helsinki clock: dialogue, deadlines, selection, pilots."""
 
     dialogue_starts_at = DateTimeLocalField(_l("Market dialogue starts"), format=LOCAL_FORMAT,
@@ -313,7 +320,7 @@ class CriteriaForm(VersionedForm):
         return super().field_for(key)
 
 
-class TermsForm(VersionedForm):
+class TermsForm(AmendmentForm):
     """The contract terms summary."""
 
     ipr_terms = TextAreaField(_l("Intellectual property rights"), filters=[_strip],

@@ -97,11 +97,14 @@ def challenge_transitioned(family: str, *, obj: Challenge, transition: Any, user
         fan_out("challenge_cancelled", challenge.id, comment=comment)
     elif action == "open_call":
         fan_out("challenge_call_opened", challenge.id)
+    elif action == "start_dialogue":  # by an officer or by the scheduler at its date: one move, one email
+        fan_out("challenge_dialogue_started", challenge.id)
 
 
-def challenge_changed(challenge: Challenge, fields: list[str]) -> None:
-    """Tell the followers of a published challenge which fields changed (named in each reader's language)."""
-    fan_out("challenge_changed", challenge.id, fields=sorted(fields))
+def challenge_changed(challenge: Challenge, fields: list[str], changes: list[dict[str, Any]] | None = None,
+                      reason: str | None = None) -> None:
+    """Tell the followers of a published challenge what changed: the fields, and from what to what with why."""
+    fan_out("challenge_changed", challenge.id, fields=sorted(fields), changes=changes or [], reason=reason)
 
 
 # --- the audiences of the fan-outs, run by the worker one batch at a time ---------------------
@@ -121,6 +124,12 @@ def call_opened_audience(challenge_id: int, data: dict[str, Any], after: int, si
     return _public_letters(challenge_id, after, size, follower_ids, subscriber_ids)
 
 
+@audience("challenge_dialogue_started")
+def dialogue_started_audience(challenge_id: int, data: dict[str, Any], after: int, size: int) -> list[Letter]:
+    """Like an opened call: the challenge's followers and the subscribers to its city or themes."""
+    return _public_letters(challenge_id, after, size, follower_ids, subscriber_ids)
+
+
 @audience("challenge_cancelled")
 def cancelled_audience(challenge_id: int, data: dict[str, Any], after: int, size: int) -> list[Letter]:
     """Followers, registered participants of its events and the companies' askers, with the city's reason."""
@@ -130,7 +139,16 @@ def cancelled_audience(challenge_id: int, data: dict[str, Any], after: int, size
 
 @audience("challenge_changed")
 def changed_audience(challenge_id: int, data: dict[str, Any], after: int, size: int) -> list[Letter]:
-    """The challenge's followers, with the changed fields' labels (translated when each email is rendered)."""
-    from challenges.services.challenges import changed_labels  # that module notifies through this one
+    """The challenge's followers, with what changed from what to what and why (formatted as each email is rendered).
 
-    return _public_letters(challenge_id, after, size, follower_ids, changes=changed_labels(data["fields"]))
+    An amendment (budget, schedule, terms) lists each field with its old and new
+    value; an edit of texts, sites or criteria names the changed parts only.
+    """
+    # Both modules import this one (the edits notify through it).
+    from challenges.services.challenges import changed_labels
+    from challenges.services.public_page import changes_of
+
+    amended = changes_of(data.get("changes"))
+    labels = [] if amended else changed_labels(data["fields"])
+    return _public_letters(challenge_id, after, size, follower_ids, changes=labels, amended=amended,
+                           reason=data.get("reason"))

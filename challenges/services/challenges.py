@@ -3,9 +3,13 @@
 Every function takes domain objects and the acting user, checks its business
 rules, flushes and never commits. Edits compare what changed, keep the search
 document current, write a `challenge_updated` audit row, and once the
-challenge is public tell its followers. `transition_challenge` is the only code
-that changes a challenge's state. Themes, sites, criteria and attachments have
-modules of their own and share the helpers defined here.
+challenge is public tell its followers. Only an editable state may change
+(awaiting approval is not: the decision maker approves what they read). After
+publication a change of the budget, schedule or terms needs a reason and is
+audited as `challenge_amended` with its old and new values: the public page's
+change log and the followers' email read them. `transition_challenge` is the
+only code that changes a challenge's state. Themes, sites, criteria and
+attachments have modules of their own and share the helpers defined here.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -25,7 +29,8 @@ from auth.roles import Role
 from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, Theme
 from challenges.notifications import lifecycle
 from challenges.ownership import owning_cities, start_ownership
-from challenges.permissions import managed_challenges
+from challenges.permissions import EDITABLE_STATES, managed_challenges
+from challenges.services.dialogue.common import ANSWER_CUTOFF
 from challenges.workflow import VARIANTS, workflow_of
 from core import audit
 from core.extensions import db
@@ -33,7 +38,7 @@ from core.i18n import FALLBACK_LANGUAGE, LANGUAGES, supported, to_helsinki, tran
 from core.limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT
 from core.models import lock_row, utcnow
 from core.pagination import Page, keyset_page
-from core.refusals import Refused, Stale, refuse_if
+from core.refusals import Conflict, Refused, Stale, refuse_if
 
 MAX_PILOTS = 1000
 STAFF_PAGE_SIZE = 25
@@ -94,6 +99,9 @@ SCHEDULE_NAMES = {
     "selection_on": _l("the selection date"), "pilot_starts_on": _l("the start of the pilots"),
 }
 
+# After publication the budget, schedule and terms change only with a reason, kept with old and new values.
+AMENDED_ACTION = "challenge_amended"  # the audit action of a change after publication
+
 DEFAULT_IPR_TERMS = _l("Intellectual property rights stay with the company unless stated otherwise. "
                        "The city may use the pilot's results and reports freely.")
 DEFAULT_REPORTING = _l("The company reports on the pilot halfway through and at the end, and takes part "
@@ -110,13 +118,24 @@ def clean(value: Any) -> Any:
     return value
 
 
+def require_editable(challenge: Challenge) -> None:
+    """Refuse (409) a change to a challenge whose state is not editable, saying what to do instead."""
+    if challenge.state in EDITABLE_STATES:
+        return
+    if challenge.state == ChallengeState.AWAITING_APPROVAL.value:
+        raise Conflict(_("The challenge is awaiting approval, so it cannot be edited. To change it, "
+                         "return it to draft first; it then needs approval again."))
+    raise Conflict(_("The challenge can no longer be edited in its current state."))
+
+
 def check_version(challenge: Challenge, seen_version: Any) -> None:
-    """Refuse a form loaded from an older version of the challenge (None skips the check).
+    """Refuse an edit of a challenge that is not editable, or from a form of an older version (None skips that).
 
     The version is read under a row lock before anything changes: of two saves of the
     same version sent at once, the second waits for the first to commit and is refused
     here, with what its user typed kept, instead of failing at the commit.
     """
+    require_editable(challenge)
     if seen_version in (None, ""):
         return
     lock_row(challenge)
@@ -147,12 +166,48 @@ def record_change(challenge: Challenge, user: User | None, fields: list[str], **
     """After an edit: bump the version, refresh the search text, audit, and tell followers once public."""
     if not fields:
         return
+    require_editable(challenge)
     challenge.updated_at = utcnow()
     challenge.search_document = build_search_document(challenge)
     fields = sorted(set(fields))
     audit.record("challenge_updated", challenge, user, data={"fields": fields, **data})
     if challenge.published_at is not None:
         lifecycle.challenge_changed(challenge, fields)
+
+
+def _stored(value: Any) -> Any:
+    """A value as the audit log's JSON keeps it: amounts and dates as ISO text."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def amend(challenge: Challenge, user: User, values: dict[str, Any], names: tuple[str, ...],
+          reason: str | None) -> list[str]:
+    """Assign the values and record the edit; after publication, a change needs a reason and keeps old and new.
+
+    Before publication this is an ordinary edit (`record_change`). After it, the
+    audit row `challenge_amended` holds each field's old and new value and the
+    reason as its comment, and the followers' email says what changed from what to what.
+    """
+    if challenge.published_at is None:
+        changed = assign(challenge, values, names)
+        record_change(challenge, user, changed)
+        return changed
+    before = {name: getattr(challenge, name) for name in names}
+    fields = sorted(n for n in names if n in values and before[n] != values[n])
+    if not fields:
+        return []
+    reason = clean(reason)
+    refuse_if(not reason, _("Say why the published challenge changes: the reason is shown in its public "
+                            "change log and sent to its followers."), "reason")
+    require_editable(challenge)
+    changed = assign(challenge, values, names)
+    changes = [{"field": f, "old": _stored(before[f]), "new": _stored(getattr(challenge, f))} for f in fields]
+    challenge.updated_at = utcnow()
+    audit.record("challenge_amended", challenge, user, comment=reason, data={"fields": fields, "changes": changes})
+    lifecycle.challenge_changed(challenge, fields, changes=changes, reason=reason)
+    return changed
 
 
 def changed_labels(fields: list[str]) -> list[Any]:
@@ -239,7 +294,7 @@ def update_texts(challenge: Challenge, user: User, values: dict[str, Any], *,
 
 
 def update_budget(challenge: Challenge, user: User, values: dict[str, Any], *,
-                  seen_version: Any = None) -> list[str]:
+                  seen_version: Any = None, reason: str | None = None) -> list[str]:
     """The kind of pilot, money (euros, VAT 0) and what the city offers; co-development has no payment."""
     check_version(challenge, seen_version)
     values = {k: clean(v) for k, v in values.items() if k in BUDGET_FIELDS}
@@ -268,9 +323,7 @@ def update_budget(challenge: Challenge, user: User, values: dict[str, Any], *,
         errors["total_budget"] = _("The total budget cannot be less than the maximum per pilot.")
     if errors:
         raise Refused.with_errors(errors)
-    changed = assign(challenge, values, BUDGET_FIELDS)
-    record_change(challenge, user, changed)
-    return changed
+    return amend(challenge, user, values, BUDGET_FIELDS, reason)
 
 
 def _amount_errors(name: str, value: Any) -> dict[str, Any]:
@@ -320,12 +373,27 @@ def schedule_errors(values: dict[str, Any]) -> dict[str, Any]:
                     "This date is out of order: it must come after %(earlier)s.",
                     earlier=SCHEDULE_NAMES[previous[0]])
         previous, strict = (name, value), bool(strict_after)
-    return errors
+    return errors or _six_day_errors(values)
+
+
+def _six_day_errors(values: dict[str, Any]) -> dict[str, Any]:
+    """Questions must close by the answer deadline (directive 2014/24 art. 53), said with the date that would do.
+
+    Every answer is published at least six days before proposals close
+    (challenges.services.dialogue.answer_deadline), so no question may be asked after that moment.
+    """
+    questions, proposals = values.get("questions_close_at"), values.get("proposals_close_at")
+    if questions is None or proposals is None or questions <= proposals - ANSWER_CUTOFF:
+        return {}
+    latest = format_datetime(proposals - ANSWER_CUTOFF, "short")  # Flask-Babel's time zone is Helsinki's
+    return {"questions_close_at": _(
+        "Answers must be public at least six days before proposals close, so questions must close by "
+        "%(latest)s (Finnish time) at the latest.", latest=latest)}
 
 
 def update_schedule(challenge: Challenge, user: User, values: dict[str, Any], *,
-                    seen_version: Any = None) -> list[str]:
-    """The dialogue, deadlines, selection and pilot dates, refused when out of order."""
+                    seen_version: Any = None, reason: str | None = None) -> list[str]:
+    """The dialogue, deadlines, selection and pilot dates, refused when out of order or against the six-day rule."""
     check_version(challenge, seen_version)
     # Points not given keep their current value; a form sends them all (empty ones as None).
     values = {k: values[k] if k in values else getattr(challenge, k) for k in SCHEDULE_FIELDS}
@@ -334,20 +402,16 @@ def update_schedule(challenge: Challenge, user: User, values: dict[str, Any], *,
     errors = _dates_out_of_window(values) or schedule_errors(values)
     if errors:
         raise Refused.with_errors(errors)
-    changed = assign(challenge, values, SCHEDULE_FIELDS)
-    record_change(challenge, user, changed)
-    return changed
+    return amend(challenge, user, values, SCHEDULE_FIELDS, reason)
 
 
 def update_terms(challenge: Challenge, user: User, values: dict[str, Any], *,
-                 seen_version: Any = None) -> list[str]:
+                 seen_version: Any = None, reason: str | None = None) -> list[str]:
     """The contract terms summary: rights, reporting duties, whether pupils' personal data is allowed."""
     check_version(challenge, seen_version)
     values = {k: clean(v) for k, v in values.items() if k in TERMS_FIELDS}
     values["personal_data_allowed"] = bool(values.get("personal_data_allowed"))
-    changed = assign(challenge, values, TERMS_FIELDS)
-    record_change(challenge, user, changed)
-    return changed
+    return amend(challenge, user, values, TERMS_FIELDS, reason)
 
 
 # --- lifecycle -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from challenges.services import catalogue as catalogue_services
 from challenges.services import following as following_services
 from challenges.services.catalogue import CatalogueQuery
 from challenges.services.dialogue import public_dialogue
+from challenges.services.public_page import phases, public_history, takes_part
 from challenges.services.sites import host_contacts
 from core.cache import public_page, shows_on_public_pages
 from core.extensions import db
@@ -124,7 +125,8 @@ def detail(challenge_id: int):
         following=following, can_follow=can_follow, is_staff=is_staff,
         # Who hosts a site is for the city's staff only.
         hosts=host_contacts(challenge) if is_staff or is_platform_admin(current_user) else {},
-        dialogue=public_dialogue(challenge, current_user))
+        dialogue=public_dialogue(challenge, current_user),
+        phases=phases(challenge), history=public_history(challenge), takes_part=takes_part(challenge))
 
 
 def _login_to_follow(challenge_id: int):

@@ -57,20 +57,21 @@ def _save_texts(challenge, user, form, seen_version):
                                  seen_version=seen_version)
 
 
+def _amending(update: Callable[..., list[str]]) -> Callable[..., list[str]]:
+    """A section that needs a reason after publication: the service gets the form's reason too."""
+    return lambda c, u, f, v: update(c, u, f.values(), seen_version=v, reason=f.reason.data)
+
+
 SECTIONS = {
     "texts": Section(TextsForm, _save_texts, _l("Texts and themes")),
     "sites": Section(SitesForm, lambda c, u, f, v: save_sites(c, u, f.values(), seen_version=v),
                      _l("Pilot sites")),
-    "budget": Section(BudgetForm, lambda c, u, f, v: services.update_budget(c, u, f.values(), seen_version=v),
-                      _l("Budget and what the city offers")),
-    "schedule": Section(ScheduleForm,
-                        lambda c, u, f, v: services.update_schedule(c, u, f.values(), seen_version=v),
-                        _l("Schedule")),
+    "budget": Section(BudgetForm, _amending(services.update_budget), _l("Budget and what the city offers")),
+    "schedule": Section(ScheduleForm, _amending(services.update_schedule), _l("Schedule")),
     "criteria": Section(CriteriaForm,
                         lambda c, u, f, v: replace_criteria(c, u, f.values(), seen_version=v),
                         _l("Evaluation criteria")),
-    "terms": Section(TermsForm, lambda c, u, f, v: services.update_terms(c, u, f.values(), seen_version=v),
-                     _l("Contract terms")),
+    "terms": Section(TermsForm, _amending(services.update_terms), _l("Contract terms")),
 }
 SECTION_RULE = "any(" + ", ".join(SECTIONS) + ")"
 
@@ -85,8 +86,14 @@ def _staff_challenge_or_404(challenge_id: int) -> Challenge:
 
 
 def _editable_challenge(challenge_id: int) -> Challenge:
-    """The challenge when the user may edit it (its city's officers, before award); 403 otherwise."""
+    """The challenge when the user may edit it (its city's officers, before award); 403 otherwise.
+
+    While it awaits approval the 403 says how to change it: return it to draft.
+    """
     challenge = _staff_challenge_or_404(challenge_id)
+    if challenge.state == ChallengeState.AWAITING_APPROVAL.value:
+        abort(403, description=_("The challenge is awaiting approval, so it cannot be edited. To change it, "
+                                 "return it to draft first; it then needs approval again."))
     ensure(can_edit(current_user, challenge))
     return challenge
 

@@ -415,13 +415,13 @@ def test_stale_form_is_refused_with_409_keeping_what_was_typed(client, cast, log
 
 
 def test_form_loaded_before_a_state_change_is_stale(client, cast, login):
-    challenge = make_challenge(cast["city"], cast["officer"])
+    challenge = make_challenge(cast["city"], cast["officer"], state="approved")
     seen = challenge.state_version
-    services.transition_challenge(challenge, "submit_for_approval", cast["officer"], seen_state="draft")
+    services.transition_challenge(challenge, "start_dialogue", cast["officer"], seen_state="approved")
     db.session.commit()
     login(cast["officer"])
     response = client.post(f"/manage/challenges/{challenge.id}/edit/budget",
-                           data=_budget(challenge, version=seen))
+                           data=_budget(challenge, version=seen, reason="Budjetti kasvoi"))
     assert response.status_code == 409
 
 
@@ -434,9 +434,9 @@ def test_changes_after_publication_are_audited_and_followers_told(client, cast, 
     db.session.commit()
     login(cast["officer"])
     response = client.post(f"/manage/challenges/{challenge.id}/edit/budget", data=_budget(
-        challenge, max_per_pilot="25000", total_budget="50000"))
+        challenge, max_per_pilot="25000", total_budget="50000", reason="Lisärahoitus"))
     assert response.status_code == 302
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "challenge_updated")).one()
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "challenge_amended")).one()
     assert entry.data["fields"] == ["max_per_pilot", "offer_details", "total_budget"]
     assert entry.actor_id == cast["officer"].id
     assert [m.recipients for m in outbox] == [[follower.email]]

@@ -34,7 +34,7 @@ EXPECTED = {
     "submit_for_approval": ({"officer"}, S.AWAITING_APPROVAL),
     "return_to_draft": ({"officer", "decision_maker"}, S.DRAFT),
     "approve": ({"decision_maker"}, S.APPROVED),
-    "start_dialogue": ({"officer"}, S.MARKET_DIALOGUE),
+    "start_dialogue": ({"officer", "system"}, S.MARKET_DIALOGUE),
     "open_call": ({"officer"}, S.OPEN),
     "close_call": ({"system"}, S.CLOSED),
     "start_evaluation": ({"officer"}, S.EVALUATION),
