@@ -203,6 +203,8 @@ def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: s
                           state=ChallengeState.DRAFT.value,
                           **{k: clean(v) for k, v in texts.items() if k in TEXT_FIELDS})
     start_ownership(challenge, city)
+    from challenges.services.criteria import start_criteria  # criteria.py builds on this module
+    start_criteria(challenge, city)
     challenge.search_document = build_search_document(challenge)
     db.session.add(challenge)
     db.session.flush()

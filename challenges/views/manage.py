@@ -214,6 +214,8 @@ def manage_edit(challenge_id: int, section: str):
         form = spec.form(data={**spec.form.initial(challenge), "version": str(challenge.state_version)})
         return _render_section(challenge, section, form, locked=locked)
     form = spec.form()
+    if form.edits_rows():  # "Add" or "Remove" pressed: show the rows again, nothing saved
+        return _render_section(challenge, section, form)
     if not form.validate_on_submit():
         return _render_section(challenge, section, form, 400)
     try:
