@@ -195,6 +195,12 @@ class Challenge(db.Model):
         return ChallengeState(self.state).label
 
     @property
+    def state_family(self) -> str:
+        """The group the state's pill is coloured by: its catalogue group, or the state itself before publication."""
+        state = ChallengeState(self.state).state
+        return state.attrs.get("catalogue", state.name)
+
+    @property
     def public_state_label(self):
         """The translated state as companies and the public read it.
 

@@ -16,13 +16,13 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import raiseload
 
 from auth.models import Organisation, User
 from auth.permissions import organisation_ids
 from auth.roles import Role
-from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, Theme
+from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, Question, Theme
 from challenges.notifications import lifecycle
 from challenges.ownership import owning_cities, start_ownership
 from challenges.permissions import managed_challenges
@@ -173,6 +173,17 @@ def staff_challenges(user: User, state: str | None = None, after: int | None = N
     return keyset_page(stmt, (Challenge.id.desc(),), after, size, cursor=Challenge.id,
                        options=[raiseload(Challenge.sites), raiseload(Challenge.criteria),
                                 raiseload(Challenge.themes)])
+
+
+def unanswered_questions(challenges: list[Challenge]) -> dict[int, int]:
+    """How many questions wait for an answer, per challenge id (absent: none), counted in one query."""
+    ids = [c.id for c in challenges]
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Question.challenge_id, func.count(Question.id))
+                              .where(Question.challenge_id.in_(ids), Question.answer.is_(None))
+                              .group_by(Question.challenge_id))
+    return {challenge_id: count for challenge_id, count in rows}
 
 
 def officer_cities(user: User) -> list[Organisation]:

@@ -102,6 +102,7 @@ def manage_list():
     state = form.state.data if valid else None
     page = services.staff_challenges(current_user, state, after_arg())
     return render_template("challenges/manage_list.html", form=form, page=page, state=state,
+                           unanswered=services.unanswered_questions(page.items),
                            can_create=can_create_challenge(current_user)), 200 if valid else 400
 
 
