@@ -50,8 +50,10 @@ def _world(live_server, language: str) -> dict[str, Any]:
             Question(challenge_id=dw.challenge.id, asked_by_id=dw.member.id, organisation_id=dw.company.id,
                      text="Voiko kokeilun toteuttaa myös iltapäiväkerhossa, jos koulun tilat ovat varattuja?")])
         db.session.commit()
-        ids = {"challenge": dw.challenge.id, "event": event.id}
-        cookies = {"officer": session_cookie(app, dw.officer), "member": session_cookie(app, dw.member)}
+        admin = make_user(platform_admin=True, locale=language)
+        ids = {"challenge": dw.challenge.id, "event": event.id, "city": dw.city.id, "member": dw.member.id}
+        cookies = {"officer": session_cookie(app, dw.officer), "member": session_cookie(app, dw.member),
+                   "admin": session_cookie(app, admin)}
         db.session.remove()
     return {**ids, "cookies": cookies}
 
@@ -66,6 +68,11 @@ def _staff_pages(w: dict[str, Any]) -> list[str]:
     m = f"/manage/challenges/{w['challenge']}"
     return ["/manage/challenges", m, f"{m}/edit/criteria", f"{m}/edit/texts", f"{m}/dialogue",
             f"{m}/dialogue/questions", f"{m}/dialogue/events/{w['event']}/registrations", f"{m}/dialogue/meetings"]
+
+
+def _admin_pages(w: dict[str, Any]) -> list[str]:
+    return ["/admin/users", f"/admin/users/{w['member']}", "/admin/organisations",
+            f"/organisations/{w['city']}/invitations"]
 
 
 def _company_pages(w: dict[str, Any]) -> list[str]:
@@ -94,6 +101,14 @@ def test_staff_pages_fit_a_phone(browser, live_server, language):
     w = _world(live_server, language)
     with phone_page(browser, live_server, language, w["cookies"]["officer"]) as page:
         for path in _staff_pages(w):
+            _no_sideways_scroll(page, path)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_admin_pages_fit_a_phone(browser, live_server, language):
+    w = _world(live_server, language)
+    with phone_page(browser, live_server, language, w["cookies"]["admin"]) as page:
+        for path in _admin_pages(w):
             _no_sideways_scroll(page, path)
 
 
