@@ -244,11 +244,11 @@ SCALE_LABELS = [_l("What a score of %(n)d means", n=n) for n in range(SCALE_POIN
 class CriterionRowForm(RowForm):
     """One evaluation criterion: name, weight and minimum in a row; description, scale and languages below."""
 
-    name = StringField(_l("Criterion"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Criterion (in Finnish)"), filters=[_strip], validators=[Optional(), Length(max=200)])
     weight = IntegerField(_l("Weight (1–100)"), validators=[
         Optional(),
         NumberRange(min=1, max=100, message=_l("The weight must be a whole number from 1 to 100."))])
-    min_score = IntegerField(_l("Minimum score (optional, 0–5)"), validators=[
+    min_score = IntegerField(_l("Minimum score (0–5)"), validators=[
         Optional(), NumberRange(min=0, max=5, message=_l("The minimum score must be from 0 to 5."))])
     description = TextAreaField(_l("Description in Finnish"), filters=[_strip],
                                 validators=[Optional(), Length(max=5000)])
