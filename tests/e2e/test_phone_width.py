@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from challenges.models import EventRegistration, Question
+from challenges.models import Criterion, EventRegistration, Question
 from core.extensions import db
 from tests.factories import add_event, add_slot, build_dialogue_world, make_user
 from tests.live import AxeCheckedPage, session_cookie
@@ -34,12 +34,16 @@ def phone_page(browser, live_server, language: str, cookie: str | None = None) -
 
 
 def _world(live_server, language: str) -> dict[str, Any]:
-    """Helsinki's challenge in market dialogue with an event, a registration, a meeting time and a question."""
+    """Helsinki's challenge in market dialogue with criteria, an event, registrations, a meeting time and a question."""
     app = live_server.app
     with app.app_context():
         dw = build_dialogue_world()
         for user in (dw.officer, dw.member):
             user.locale = language
+        dw.challenge.criteria.extend([
+            Criterion(position=0, name="Sopivuus haasteeseen", name_sv="Lämplighet för utmaningen", weight=60,
+                      scale=["Ei lainkaan", "Heikko", "Tyydyttävä", "Hyvä", "Erittäin hyvä", "Erinomainen"]),
+            Criterion(position=1, name="Kokeilusuunnitelman toteutettavuus", weight=40, min_score=2, scale=[])])
         event = add_event(dw.challenge, capacity=1, title="Infotilaisuus koulujen välipaloista")
         add_slot(dw.challenge, place="Kaupungintalo, Pohjoisesplanadi 11")
         db.session.add_all([
@@ -66,7 +70,7 @@ def _public_pages(w: dict[str, Any]) -> list[str]:
 
 def _staff_pages(w: dict[str, Any]) -> list[str]:
     m = f"/manage/challenges/{w['challenge']}"
-    return ["/manage/challenges", m, f"{m}/edit/criteria", f"{m}/edit/texts", f"{m}/dialogue",
+    return ["/manage/challenges", m, f"{m}/edit/criteria", f"{m}/edit/texts", f"{m}/attachments", f"{m}/dialogue",
             f"{m}/dialogue/questions", f"{m}/dialogue/events/{w['event']}/registrations", f"{m}/dialogue/meetings"]
 
 
