@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, check_and_call_extract_file
+from babel.messages.extract import DEFAULT_KEYWORDS, check_and_call_extract_file, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
@@ -99,6 +99,18 @@ def test_extraction_flags_a_file_whose_strings_are_not_mapped(tmp_path):
     (tmp_path / "templates" / "feed.xml").write_text('<title>{{ _("News") }}</title>')
     (tmp_path / "babel.cfg").write_text("[jinja2: templates/**.html]\n")
     assert unreadable(tmp_path, tmp_path / "babel.cfg") == ["templates/feed.xml: no message extracted"]
+
+
+def test_extraction_keeps_the_context_of_a_message(tmp_path):
+    (tmp_path / "labels.py").write_text('from flask_babel import lazy_pgettext\n'
+                                        'REGISTER = lazy_pgettext("event", "Register")\n')
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "form.html").write_text('<button>{{ pgettext("account", "Register") }}</button>')
+    method_map, options_map = _mapping(ROOT / CONFIG)
+    keywords = {**DEFAULT_KEYWORDS, **parse_keywords(KEYWORDS)}
+    found = {(context, message) for _file, _line, message, _comments, context
+             in extract_from_dir(str(tmp_path), method_map, options_map, keywords)}
+    assert found == {("event", "Register"), ("account", "Register")}
 
 
 def test_make_extract_messages_runs_the_tested_extraction():
