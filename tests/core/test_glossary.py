@@ -50,8 +50,11 @@ def _avoided(word: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + body, re.IGNORECASE)
 
 
-TERMS = [(row[0], dict(zip(LANGUAGES, row[1:3])), [_key(k.strip()) for k in row[3].split(";") if k.strip()])
+TERMS = [(row[0].strip("*"), dict(zip(LANGUAGES, row[1:3])), [_key(k.strip()) for k in row[3].split(";") if k.strip()])
          for row in _table("Terms")]
+# Terms in bold are used wherever the English says them: the English word (before any "(...)"), or its plural.
+EVERYWHERE = [(re.compile(r"\b" + re.escape(row[0].strip("*").split(" (")[0]) + r"s?\b", re.IGNORECASE),
+               dict(zip(LANGUAGES, row[1:3]))) for row in _table("Terms") if row[0].startswith("**")]
 AVOID = [(row[0], row[1], row[2]) for row in _table("Words to avoid")]
 
 
@@ -59,6 +62,7 @@ def test_glossary_tables_are_read():
     english = [term for term, _words, _keys in TERMS]
     assert {"challenge", "pilot (agile pilot)", "market dialogue", "procurement", "evaluator"} <= set(english)
     assert ("fi", "pilotti*") in {(lang, word) for lang, word, _use in AVOID}
+    assert len(EVERYWHERE) >= 20 and EVERYWHERE[0][0].search("New challenges")
     assert (("event", "Register") in {key for _t, _w, keys in TERMS for key in keys}
             and ("account", "Register") in {key for _t, _w, keys in TERMS for key in keys})
 
@@ -75,6 +79,14 @@ def test_glossary_terms_are_used_in_their_messages(lang):
     catalogue = _catalogue(lang)
     wrong = [(key, words[lang], text) for _term, words, keys in TERMS for key in keys if key in catalogue
              for text in catalogue[key] if not _term_found(words[lang], text)]
+    assert not wrong, f"{lang}: these translations do not use the glossary's term: {wrong}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_bold_terms_are_used_wherever_the_english_says_them(lang):
+    wrong = [(key[1], words[lang], text) for key, texts in _catalogue(lang).items()
+             for english, words in EVERYWHERE if english.search(key[1])
+             for text in texts if not _term_found(words[lang], text)]
     assert not wrong, f"{lang}: these translations do not use the glossary's term: {wrong}"
 
 
