@@ -329,8 +329,8 @@ class CriteriaForm(VersionedForm):
 
     def weight_total(self) -> int:
         """The weights typed so far, added up."""
-        return sum(entry.form.weight.data or 0 for entry in self.criteria
-                   if isinstance(entry.form.weight.data, int))
+        weights = (entry.form.weight.data for entry in self.criteria)
+        return sum(weight for weight in weights if isinstance(weight, int))
 
     def rows(self) -> list[CriterionRowForm]:
         """The rows that mean something (blank rows dropped)."""

@@ -57,8 +57,15 @@ def _default_items() -> list[dict[str, Any]]:
 
 
 def start_criteria(challenge: Challenge, city: Organisation) -> None:
-    """Give a new challenge its city's template criteria as saved rows, which the officer then adjusts."""
-    for position, item in enumerate(template_criteria(city)):
+    """Give a new challenge its city's template criteria as saved rows, which the officer then adjusts.
+
+    A template that would not pass as criteria (a row without a name, weights not summing to 100) is
+    not saved: the criteria form then offers it filled in, for the officer to correct.
+    """
+    items = template_criteria(city)
+    if criteria_errors(items):
+        return
+    for position, item in enumerate(items):
         challenge.criteria.append(Criterion(position=position, **item))
 
 

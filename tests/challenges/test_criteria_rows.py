@@ -50,6 +50,17 @@ def test_new_challenge_gets_its_citys_template_criteria_as_saved_rows(cast):
     assert criteria[1].scale == [""] * 6
 
 
+def test_a_template_that_is_not_valid_criteria_is_offered_in_the_form_not_saved(client, cast, login):
+    db.session.add(CriteriaTemplate(city_id=cast["city"].id, items=[
+        {"name": "Sopivuus", "weight": 70}, {"name": "", "weight": 20}]))
+    challenge = services.create_challenge(cast["city"], cast["officer"], "challenge.direct.v1", "paid",
+                                          "Sisäilma", "Ilmanlaatu.")
+    db.session.commit()
+    assert _fresh(challenge).criteria == []
+    login(cast["officer"])
+    assert _typed_values(html(client.get(_url(challenge))), "name") == ["Sopivuus", ""]
+
+
 def test_default_criteria_are_saved_in_three_languages(cast):
     challenge = services.create_challenge(cast["city"], cast["officer"], "challenge.direct.v1", "paid",
                                           "Sisäilma", "Ilmanlaatu.")
