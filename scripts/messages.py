@@ -11,7 +11,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = "babel.cfg"
-KEYWORDS = ("_l", "lazy_gettext")  # on top of babel's defaults (_, gettext, ngettext, ...)
+# On top of babel's defaults (_, gettext, ngettext, pgettext, npgettext, ...): the lazy forms, with
+# their plural and context arguments spelled out (`1c,2`: the context first, then the message).
+KEYWORDS = ("_l", "lazy_gettext", "_n:1,2", "lazy_ngettext:1,2", "lazy_pgettext:1c,2")
 IGNORE_DIRS = (".venv", "tests", "migrations")
 TEMPLATE = "translations/messages.pot"
 

@@ -439,6 +439,8 @@ def _complete(challenge: Challenge, variant: str, pilot_kind: str, due: bool) ->
         challenge.dialogue_ends_at = deadline - timedelta(days=20)
     challenge.questions_close_at = deadline - timedelta(days=10)
     challenge.proposals_close_at = deadline
+    challenge.criteria.clear()  # the city's template criteria, replaced by two known ones
+    db.session.flush()
     challenge.criteria.extend([
         Criterion(position=0, name="Sopivuus", weight=60, scale=["0", "1", "2", "3", "4", "5"]),
         Criterion(position=1, name="Toteutettavuus", weight=40, scale=["0", "1", "2", "3", "4", "5"])])

@@ -40,7 +40,7 @@ from auth.services.invitations import open_invitations
 from auth.services.registration import pending_requests
 from challenges.models import Challenge, DialogueEvent, Theme
 from challenges.services.catalogue import CatalogueQuery, catalogue_page, newly_opened
-from challenges.services.challenges import staff_challenges
+from challenges.services.challenges import staff_challenges, unanswered_questions
 from challenges.services.dialogue.reading import event_registrations, questions_for_staff
 from challenges.services.following import followed_challenges
 from challenges.services.themes import ensure_themes
@@ -262,6 +262,8 @@ PAGES: dict[str, ListPage] = {
         "ix_challenge_cities_city_id"),
     "staff challenges in a state": ListPage(lambda r: staff_challenges(r["admin"], state=S.AWAITING_APPROVAL.value),
                                             "challenges", "ix_challenges_state_deadline"),
+    "unanswered questions of the staff list": ListPage(
+        lambda r: unanswered_questions(staff_challenges(r["officer"]).items), "dialogue_questions"),
     "users": ListPage(lambda r: list_users(r["admin"]), "users", "ix_users_name"),
     "users, next page": ListPage(_next(lambda r, after: list_users(r["admin"], after=after)), "users",
                                  "ix_users_name"),

@@ -13,7 +13,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FormField, HiddenField,
-                     IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
+                     IntegerField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
@@ -21,6 +22,7 @@ from challenges.models import Challenge, ChallengeState, Compensation, PilotKind
 from challenges.ownership import lead_city
 from challenges.services import challenges as services
 from challenges.services.criteria import MAX_CRITERIA, SCALE_POINTS, criteria_items, template_criteria
+from challenges.services.criteria import TEXTS as CRITERION_TEXTS
 from challenges.services.sites import MAX_SITES, ROW_FIELDS, SITE_FIELDS, host_contacts, too_many_sites
 from challenges.workflow import WITH_DIALOGUE, variants
 from core.forms import FieldList, Form, RowForm
@@ -52,6 +54,10 @@ class VersionedForm(Form):
     def field_for(self, key: Any):
         """The field an error from the service belongs to (None for the whole form)."""
         return getattr(self, key, None) if isinstance(key, str) else None
+
+    def edits_rows(self) -> bool:
+        """True when the post added or removed a row, to show again unsaved; a form with rows says how."""
+        return False
 
 
 class AmendmentForm(VersionedForm):
@@ -243,16 +249,22 @@ SCALE_LABELS = [_l("What a score of %(n)d means", n=n) for n in range(SCALE_POIN
 
 
 class CriterionRowForm(RowForm):
-    """One evaluation criterion; a blank row is ignored."""
+    """One evaluation criterion: name, weight and minimum in a row; description, scale and languages below."""
 
-    name = StringField(_l("Criterion"), filters=[_strip], validators=[Optional(), Length(max=200)])
-    description = TextAreaField(_l("Description"), filters=[_strip],
-                                validators=[Optional(), Length(max=5000)])
+    name = StringField(_l("Criterion (in Finnish)"), filters=[_strip], validators=[Optional(), Length(max=200)])
     weight = IntegerField(_l("Weight (1–100)"), validators=[
         Optional(),
         NumberRange(min=1, max=100, message=_l("The weight must be a whole number from 1 to 100."))])
-    min_score = IntegerField(_l("Minimum score (optional, 0–5)"), validators=[
+    min_score = IntegerField(_l("Minimum score (0–5)"), validators=[
         Optional(), NumberRange(min=0, max=5, message=_l("The minimum score must be from 0 to 5."))])
+    description = TextAreaField(_l("Description in Finnish"), filters=[_strip],
+                                validators=[Optional(), Length(max=5000)])
+    name_sv = StringField(_l("Name in Swedish"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    description_sv = TextAreaField(_l("Description in Swedish"), filters=[_strip],
+                                   validators=[Optional(), Length(max=5000)])
+    name_en = StringField(_l("Name in English"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    description_en = TextAreaField(_l("Description in English"), filters=[_strip],
+                                   validators=[Optional(), Length(max=5000)])
     scale_0 = StringField(SCALE_LABELS[0], filters=[_strip], validators=[Optional(), Length(max=500)])
     scale_1 = StringField(SCALE_LABELS[1], filters=[_strip], validators=[Optional(), Length(max=500)])
     scale_2 = StringField(SCALE_LABELS[2], filters=[_strip], validators=[Optional(), Length(max=500)])
@@ -264,11 +276,14 @@ class CriterionRowForm(RowForm):
         """The six anchored descriptions, 0 to 5."""
         return [getattr(self, f"scale_{n}") for n in range(SCALE_POINTS)]
 
+    def text_fields(self) -> list:
+        """The name and description in every language."""
+        return [getattr(self, name) for name in CRITERION_TEXTS]
+
     def is_blank(self) -> bool:
         """A row where nothing was typed."""
         raw = (self.weight.raw_data or [""])[0] if self.weight.raw_data else ""
-        return not (self.name.data or self.description.data or raw or self.weight.data
-                    or any(f.data for f in self.scale_fields()))
+        return not (raw or self.weight.data or any(f.data for f in (*self.text_fields(), *self.scale_fields())))
 
     def validate(self, extra_validators=None) -> bool:
         """A blank row needs no checking; a filled one needs a name and a weight."""
@@ -285,20 +300,44 @@ class CriterionRowForm(RowForm):
 
 
 class CriteriaForm(VersionedForm):
-    """The evaluation criteria, with room for two more."""
+    """The evaluation criteria, a row each, with buttons that add and remove rows without saving."""
 
     criteria = FieldList(FormField(CriterionRowForm), min_entries=1, max_entries=MAX_CRITERIA)
+    add_row = SubmitField(_l("Add criterion"))
+    remove_row = HiddenField()  # the row number of the Remove button pressed
 
     @staticmethod
     def initial(challenge: Challenge) -> dict[str, Any]:
-        """The challenge's criteria, or its lead city's template when it has none, plus empty rows."""
+        """The challenge's criteria, or its lead city's template when it has none."""
         items = criteria_items(challenge) or template_criteria(lead_city(challenge))
-        rows = [{"name": i["name"], "description": i["description"], "weight": i["weight"],
-                 "min_score": i.get("min_score"),
-                 **{f"scale_{n}": s for n, s in enumerate((i.get("scale") or [])[:SCALE_POINTS])}}
-                for i in items]
-        spare = max(0, min(2, MAX_CRITERIA - len(rows)))
-        return {"criteria": rows + [{}] * spare}
+        return {"criteria": [{**{name: i.get(name) for name in CRITERION_TEXTS}, "weight": i["weight"],
+                              "min_score": i.get("min_score"),
+                              **{f"scale_{n}": s for n, s in enumerate((i.get("scale") or [])[:SCALE_POINTS])}}
+                             for i in items] or [{}]}
+
+    def edits_rows(self) -> bool:
+        """Add an empty row, or remove the row whose Remove was pressed; what is typed elsewhere stays."""
+        if not self.is_submitted():
+            return False
+        entries = self.criteria.entries
+        if self.add_row.data:
+            if len(entries) < MAX_CRITERIA:
+                self.criteria.append_entry()
+            return True
+        pressed = self.remove_row.data or ""
+        if not (pressed.isascii() and pressed.isdigit() and len(pressed) <= 3):
+            return False  # no Remove pressed (or a value no button sends): a save
+        index = int(pressed)
+        if 0 <= index < len(entries):
+            entries.pop(index)
+        if not entries:
+            self.criteria.append_entry()
+        return True
+
+    def weight_total(self) -> int:
+        """The weights typed so far, added up."""
+        weights = (entry.form.weight.data for entry in self.criteria)
+        return sum(weight for weight in weights if isinstance(weight, int))
 
     def rows(self) -> list[CriterionRowForm]:
         """The rows that mean something (blank rows dropped)."""
@@ -306,7 +345,7 @@ class CriteriaForm(VersionedForm):
 
     def values(self) -> list[dict[str, Any]]:
         """The criteria for the service, in order."""
-        return [{"name": r.name.data, "description": r.description.data, "weight": r.weight.data,
+        return [{**{f.short_name: f.data for f in r.text_fields()}, "weight": r.weight.data,
                  "min_score": r.min_score.data, "scale": [f.data for f in r.scale_fields()]}
                 for r in self.rows()]
 

@@ -195,6 +195,12 @@ class Challenge(db.Model):
         return ChallengeState(self.state).label
 
     @property
+    def state_family(self) -> str:
+        """The group the state's pill is coloured by: its catalogue group, or the state itself before publication."""
+        state = ChallengeState(self.state).state
+        return state.attrs.get("catalogue", state.name)
+
+    @property
     def public_state_label(self):
         """The translated state as companies and the public read it.
 
@@ -322,14 +328,22 @@ class Criterion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))  # in Finnish, like description
+    name_sv: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    description_sv: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
     weight: Mapped[int]
     min_score: Mapped[int | None]
     # Six anchored descriptions, for scores 0 to 5.
     scale: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     challenge: Mapped[Challenge] = relationship(back_populates="criteria")
+
+    def localized(self, field: str) -> Localized:
+        """The name or description in the reader's language, else the Finnish one (marked a fallback)."""
+        return localized(self, field, finnish=field)
 
 
 class CriteriaTemplate(db.Model):
@@ -339,6 +353,7 @@ class CriteriaTemplate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), unique=True)
-    # [{"name", "description", "weight", "min_score", "scale": [6 strings]}]
+    # [{"name", "name_sv", "name_en", "description", "description_sv", "description_en", "weight",
+    #   "min_score", "scale": [6 strings]}]; name and description are Finnish, the others optional
     items: Mapped[list[dict]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -20,13 +20,13 @@ from typing import Any
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import raiseload
 
 from auth.models import Organisation, User
 from auth.permissions import organisation_ids
 from auth.roles import Role
-from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, Theme
+from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, Question, Theme
 from challenges.notifications import lifecycle
 from challenges.ownership import owning_cities, start_ownership
 from challenges.permissions import EDITABLE_STATES, managed_challenges
@@ -230,6 +230,17 @@ def staff_challenges(user: User, state: str | None = None, after: int | None = N
                                 raiseload(Challenge.themes)])
 
 
+def unanswered_questions(challenges: list[Challenge]) -> dict[int, int]:
+    """How many questions wait for an answer, per challenge id (absent: none), counted in one query."""
+    ids = [c.id for c in challenges]
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Question.challenge_id, func.count(Question.id))
+                              .where(Question.challenge_id.in_(ids), Question.answer.is_(None))
+                              .group_by(Question.challenge_id))
+    return {challenge_id: count for challenge_id, count in rows}
+
+
 def officer_cities(user: User) -> list[Organisation]:
     """The cities where the user may create challenges, by name."""
     ids = organisation_ids(user, [Role.OFFICER])
@@ -258,6 +269,8 @@ def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: s
                           state=ChallengeState.DRAFT.value,
                           **{k: clean(v) for k, v in texts.items() if k in TEXT_FIELDS})
     start_ownership(challenge, city)
+    from challenges.services.criteria import start_criteria  # criteria.py builds on this module
+    start_criteria(challenge, city)
     challenge.search_document = build_search_document(challenge)
     db.session.add(challenge)
     db.session.flush()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,6 +16,9 @@ from core.refusals import Conflict, Refused
 
 MAX_CRITERIA = 12
 SCALE_POINTS = 6  # anchored descriptions for the scores 0 to 5
+# A criterion's public texts: name and description are Finnish, the others their translations.
+TEXTS = ("name", "name_sv", "name_en", "description", "description_sv", "description_en")
+_SUFFIX = {"fi": "", "sv": "_sv", "en": "_en"}
 
 _SCALE = (_l("Not addressed at all"), _l("Weak: major gaps"), _l("Fair: some gaps"), _l("Good"),
           _l("Very good"), _l("Excellent: clearly better than expected"))
@@ -34,15 +38,41 @@ def template_criteria(city: Organisation) -> list[dict[str, Any]]:
     """Criteria a new challenge starts from: the city's template, else the built-in default (sums to 100)."""
     template = db.session.scalar(select(CriteriaTemplate).where(CriteriaTemplate.city_id == city.id))
     if template is not None and template.items:
-        return [dict(item) for item in template.items]
-    return [{"name": str(name), "description": str(description), "weight": weight, "min_score": None,
-             "scale": [str(s) for s in _SCALE]} for name, description, weight in DEFAULT_CRITERIA]
+        return [_criterion_values(item) for item in template.items]
+    return [_criterion_values(item) for item in _default_items()]
+
+
+def _default_items() -> list[dict[str, Any]]:
+    """The built-in criteria with their name and description in every language, the scale in Finnish."""
+    items = []
+    for name, description, weight in DEFAULT_CRITERIA:
+        item: dict[str, Any] = {"weight": weight, "min_score": None}
+        for language, suffix in _SUFFIX.items():
+            with force_locale(language):
+                item.update({f"name{suffix}": str(name), f"description{suffix}": str(description)})
+        with force_locale("fi"):
+            item["scale"] = [str(s) for s in _SCALE]
+        items.append(item)
+    return items
+
+
+def start_criteria(challenge: Challenge, city: Organisation) -> None:
+    """Give a new challenge its city's template criteria as saved rows, which the officer then adjusts.
+
+    A template that would not pass as criteria (a row without a name, weights not summing to 100) is
+    not saved: the criteria form then offers it filled in, for the officer to correct.
+    """
+    items = template_criteria(city)
+    if criteria_errors(items):
+        return
+    for position, item in enumerate(items):
+        challenge.criteria.append(Criterion(position=position, **item))
 
 
 def _criterion_values(item: dict[str, Any]) -> dict[str, Any]:
     """One criterion item cleaned: stripped texts and exactly six scale descriptions."""
     scale = [(clean(s) or "") for s in (item.get("scale") or [])][:SCALE_POINTS]
-    return {"name": clean(item.get("name")), "description": clean(item.get("description")),
+    return {**{name: clean(item.get(name)) for name in TEXTS},
             "weight": item.get("weight"), "min_score": item.get("min_score"),
             "scale": scale + [""] * (SCALE_POINTS - len(scale))}
 
@@ -90,7 +120,7 @@ def replace_criteria(challenge: Challenge, user: User, items: list[dict[str, Any
     next_position = max((c.position for c in existing), default=-1) + 1
     for index, item in enumerate(items):
         if index < len(existing):
-            assign(existing[index], item, ("name", "description", "weight", "min_score", "scale"))
+            assign(existing[index], item, (*TEXTS, "weight", "min_score", "scale"))
         else:
             challenge.criteria.append(Criterion(position=next_position, **item))
             next_position += 1
@@ -102,7 +132,7 @@ def replace_criteria(challenge: Challenge, user: User, items: list[dict[str, Any
 
 def _criterion_dict(criterion: Criterion) -> dict[str, Any]:
     """A stored criterion as an item."""
-    return {"name": criterion.name, "description": criterion.description, "weight": criterion.weight,
+    return {**{name: getattr(criterion, name) for name in TEXTS}, "weight": criterion.weight,
             "min_score": criterion.min_score, "scale": list(criterion.scale or [])}
 
 

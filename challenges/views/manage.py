@@ -109,6 +109,7 @@ def manage_list():
     state = form.state.data if valid else None
     page = services.staff_challenges(current_user, state, after_arg())
     return render_template("challenges/manage_list.html", form=form, page=page, state=state,
+                           unanswered=services.unanswered_questions(page.items),
                            can_create=can_create_challenge(current_user)), 200 if valid else 400
 
 
@@ -221,6 +222,8 @@ def manage_edit(challenge_id: int, section: str):
         form = spec.form(data={**spec.form.initial(challenge), "version": str(challenge.state_version)})
         return _render_section(challenge, section, form, locked=locked)
     form = spec.form()
+    if form.edits_rows():  # "Add" or "Remove" pressed: show the rows again, nothing saved
+        return _render_section(challenge, section, form)
     if not form.validate_on_submit():
         return _render_section(challenge, section, form, 400)
     try:

@@ -37,7 +37,7 @@ def test_label_of_a_stored_value_and_refusal_of_an_unknown_one():
 
 def test_labels_are_read_in_the_readers_language(app):
     with force_locale("fi"):
-        assert str(Role.DECISION_MAKER.label) == "Päättäjä"
+        assert str(Role.DECISION_MAKER.label) == "Päätöksentekijä"
         assert dict(OrganisationForm().kind.choices)["municipal_company"] == "Kunnallinen yhtiö"
     with force_locale("sv"):
         assert str(OrgKind.label_of("city")) == "Stad"

@@ -14,14 +14,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, check_and_call_extract_file
-from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.extract import DEFAULT_KEYWORDS, check_and_call_extract_file, extract_from_dir
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from scripts.messages import CONFIG, IGNORE_DIRS, KEYWORDS, ROOT, extract_command
 
 # A call of a translation function with a literal, or a {% trans %} block.
-TRANSLATABLE = re.compile(r"""\b(?:_|_l|gettext|lazy_gettext|ngettext)\(\s*["']|\{%-?\s*trans\b""")
+TRANSLATABLE = re.compile(r"""\b(?:_|_l|_n|(?:lazy_)?(?:n|p|np)?gettext)\(\s*["']|\{%-?\s*trans\b""")
+
+
+def _key(message) -> tuple[str | None, str]:
+    """A message's identity in a catalogue: its context (msgctxt) and its (singular) id."""
+    return message.context, message.id if isinstance(message.id, str) else message.id[0]
 
 
 def _catalogue(lang: str):
@@ -51,7 +56,7 @@ def _source_files(root: Path) -> list[Path]:
 def unreadable(root: Path, config: Path) -> list[str]:
     """Files the configured extractor fails on, or that call a translation function yet yield no message."""
     method_map, options_map = _mapping(config)
-    keywords = {**DEFAULT_KEYWORDS, **{keyword: None for keyword in KEYWORDS}}
+    keywords = {**DEFAULT_KEYWORDS, **parse_keywords(KEYWORDS)}
     problems = []
     for path in _source_files(root):
         try:
@@ -67,13 +72,13 @@ def unreadable(root: Path, config: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def source_ids(tmp_path_factory) -> set[str]:
-    """The message ids found in the source today, by the very command `make extract-messages` runs."""
+def source_ids(tmp_path_factory) -> set[tuple[str | None, str]]:
+    """The message keys (context, id) found in the source today, by the command `make extract-messages` runs."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     run = subprocess.run(extract_command(pot), cwd=ROOT, capture_output=True, text=True)  # noqa: S603
     assert run.returncode == 0, run.stderr[-2000:]
     with open(pot, "rb") as f:
-        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+        return {_key(m) for m in read_po(f) if m.id}
 
 
 def test_extraction_reads_every_file_with_translatable_strings():
@@ -96,6 +101,18 @@ def test_extraction_flags_a_file_whose_strings_are_not_mapped(tmp_path):
     assert unreadable(tmp_path, tmp_path / "babel.cfg") == ["templates/feed.xml: no message extracted"]
 
 
+def test_extraction_keeps_the_context_of_a_message(tmp_path):
+    (tmp_path / "labels.py").write_text('from flask_babel import lazy_pgettext\n'
+                                        'REGISTER = lazy_pgettext("event", "Register")\n')
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "form.html").write_text('<button>{{ pgettext("account", "Register") }}</button>')
+    method_map, options_map = _mapping(ROOT / CONFIG)
+    keywords = {**DEFAULT_KEYWORDS, **parse_keywords(KEYWORDS)}
+    found = {(context, message) for _file, _line, message, _comments, context
+             in extract_from_dir(str(tmp_path), method_map, options_map, keywords)}
+    assert found == {("event", "Register"), ("account", "Register")}
+
+
 def test_make_extract_messages_runs_the_tested_extraction():
     makefile = (ROOT / "Makefile").read_text()
     recipe = re.search(r"^extract-messages:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
@@ -106,7 +123,7 @@ def test_make_extract_messages_runs_the_tested_extraction():
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_catalogue_holds_every_source_string(source_ids, lang):
     catalogue = _catalogue(lang)
-    known = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id}
+    known = {_key(m) for m in catalogue if m.id}
     missing = sorted(source_ids - known)
     assert not missing, f"run `make extract-messages` and translate: {missing[:20]}"
 

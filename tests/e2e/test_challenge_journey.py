@@ -88,7 +88,7 @@ def save_section(page, challenge_id: int, section: str, values: dict[str, str]) 
             page.locator(f"input[name='{name}'][value='{value}']").check()
         else:
             field.fill(value)
-    submit(page, "main form button[type=submit]")
+    submit(page, "main form button[type=submit]:not([name])")  # Save, not a row's Add or Remove
     page.wait_for_url(f"**/manage/challenges/{challenge_id}")
     assert page.locator(".alert-success").count() == 1
 
