@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from auth.services.profile import anonymise_account
 from challenges.models import Follow, Question
 from challenges.services.dialogue import publish_answers
 from challenges.notifications.dialogue import answers_published
@@ -25,7 +26,7 @@ from core.notifications import (
     save_preferences,
     send_digests,
 )
-from tests.factories import as_user, audit_count, count_queries, error_next_to, html
+from tests.factories import PASSWORD, as_user, audit_count, count_queries, error_next_to, html
 
 UTC = timezone.utc
 EMAIL_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
@@ -210,3 +211,20 @@ def test_essential_emails_come_at_once_whatever_was_chosen(client, make_user, ou
 
 def test_digests_run_from_the_scheduler():
     assert PERIODIC["core.notifications.send_daily_digests"].every <= timedelta(minutes=15)
+
+
+def test_deleting_an_account_deletes_its_choices_and_held_emails(app, make_user):
+    user = make_user()
+    save_preferences(user.id, {"answers": "daily"})
+    _hold(user, "Uudet vastaukset: Koulut", None, datetime(2026, 12, 6, 12, 0, tzinfo=UTC))
+    anonymise_account(user, PASSWORD)
+    db.session.commit()
+    assert _chosen(user.id) == {} and db.session.scalar(select(func.count()).select_from(DigestItem)) == 0
+
+
+def test_personal_data_export_includes_the_email_choices(app, make_user):
+    user = make_user()
+    save_preferences(user.id, {"calls": "off"})
+    db.session.commit()
+    exported = as_user(app, user).get("/account/export").get_json()
+    assert exported["notifications"]["calls"] == "off" and exported["notifications"]["answers"] == "immediate"
