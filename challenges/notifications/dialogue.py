@@ -15,7 +15,7 @@ from sqlalchemy.orm import lazyload
 
 from auth.models import Membership, MembershipStatus, User
 from auth.roles import Role
-from challenges.models import Challenge, DialogueEvent, EventRegistration, Question
+from challenges.models import Challenge, DialogueEvent, EventRegistration, Follow, Question
 from challenges.ownership import city_ids_of
 from challenges.services.following import active_users, follower_ids
 from core.extensions import db
@@ -65,7 +65,7 @@ def answers_published(challenge: Challenge, questions: list[Question]) -> None:
 
 @audience("dialogue_answer_published")
 def answers_audience(challenge_id: int, data: dict[str, Any], after: int, size: int) -> list[Letter]:
-    """A batch of the challenge's followers with confirmed addresses, and the answers in publishing order."""
+    """A batch of the challenge's followers with confirmed addresses (not the askers), and the answers in order."""
     challenge = db.session.get(Challenge, challenge_id)
     if challenge is None:
         return []
@@ -73,7 +73,9 @@ def answers_audience(challenge_id: int, data: dict[str, Any], after: int, size: 
     questions = sorted(db.session.scalars(select(Question).where(Question.id.in_(order))
                                           .options(lazyload(Question.challenge))), key=lambda q: order[q.id])
     link = absolute_url("challenges.dialogue_public", challenge_id=challenge.id)
-    people = active_users(follower_ids(challenge), after=after, limit=size, verified=True)
+    # The askers are told in an email of their own (tell_askers), with the same answers.
+    followers = follower_ids(challenge).where(Follow.user_id.not_in({q.asked_by_id for q in questions}))
+    people = active_users(followers, after=after, limit=size, verified=True)
     return [Letter(p.email, p.locale, {"user": p, "challenge": challenge, "questions": questions, "link": link},
                    key=p.id) for p in people]
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from auth.models import OrgKind
 from auth.roles import Role
-from challenges.models import Question
+from challenges.models import Follow, Question
 from challenges.ownership import add_partner
 from challenges.services import dialogue as service
 from challenges.services.dialogue.questions import announce_new_questions
@@ -143,3 +143,15 @@ def test_askers_of_other_companies_hear_only_of_their_own_questions(app, dw, out
     [to_them] = _to(outbox, other.email)
     assert "Minun kysymykseni?" in to_me.body and "Heidän kysymyksensä?" not in to_me.body
     assert "Heidän kysymyksensä?" in to_them.body and "Minun kysymykseni?" not in to_them.body
+
+
+def test_an_asker_who_follows_the_challenge_gets_one_email_of_the_publication(app, dw, outbox):
+    db.session.add(Follow(user_id=dw.member.id, challenge_id=dw.challenge.id))
+    question = asked(dw, "Kysymys?", HOUR)
+    service.answer_question(question, "Vastaus.", dw.officer)
+    db.session.commit()
+    outbox.clear()
+    service.publish_answers(dw.challenge, [question], dw.officer)
+    db.session.commit()
+    [email] = outbox
+    assert email.recipients == [dw.member.email] and "Vastaus." in email.body
