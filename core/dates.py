@@ -98,15 +98,20 @@ def format_time(value: datetime | None, *, language: str | None = None) -> str:
     return _style(language).clock(to_helsinki(value))
 
 
+def _moment(style: DateStyle, value: date | datetime | None, weekday: bool) -> str:
+    """A local moment (or a date) in style; "…" for a missing end of a range."""
+    if value is None:
+        return "…"
+    if isinstance(value, datetime):
+        return f"{style.day(value.date(), weekday)}{style.at}{style.clock(value)}"
+    return style.day(value, weekday)
+
+
 def format_datetime(value: date | datetime | None, *, weekday: bool = True, language: str | None = None) -> str:
     """"su 6.12.2026 klo 13.00", "sö 6.12.2026 kl. 13.00", "Sun 6 Dec 2026, 13:00"; a date alone as format_date."""
     if value is None:
         return ""
-    if not isinstance(value, datetime):
-        return format_date(value, weekday=weekday, language=language)
-    style = _style(language)
-    local = to_helsinki(value)
-    return f"{style.day(local.date(), weekday)}{style.at}{style.clock(local)}"
+    return _moment(_style(language), to_helsinki(value) if isinstance(value, datetime) else value, weekday)
 
 
 def format_timespan(start: date | datetime | None, end: date | datetime | None, *, weekday: bool = True,
@@ -118,12 +123,12 @@ def format_timespan(start: date | datetime | None, end: date | datetime | None, 
     if start is None and end is None:
         return ""
     style = _style(language)
-    if isinstance(start, datetime) and isinstance(end, datetime) and _day_of(start) == _day_of(end):
-        return f"{format_datetime(start, weekday=weekday, language=language)}{DASH}{style.clock(to_helsinki(end))}"
-    if start is not None and end is not None and not isinstance(start, datetime) and start == end:
-        return format_date(start, weekday=weekday, language=language)
-    return (f"{format_datetime(start, weekday=weekday, language=language) or '…'} {DASH} "
-            f"{format_datetime(end, weekday=weekday, language=language) or '…'}")
+    start, end = (to_helsinki(v) if isinstance(v, datetime) else v for v in (start, end))
+    if isinstance(start, datetime) and isinstance(end, datetime) and start.date() == end.date():
+        return f"{_moment(style, start, weekday)}{DASH}{style.clock(end)}"
+    if start == end and not isinstance(start, datetime):
+        return style.day(start, weekday)
+    return f"{_moment(style, start, weekday)} {DASH} {_moment(style, end, weekday)}"
 
 
 @lru_cache(maxsize=8)
