@@ -168,7 +168,7 @@ def plan(event: str, recipients: Sequence[str]) -> dict[str, tuple[int, Delivery
     kind = kind_of(event)
     if kind is None or not recipients:
         return {}
-    from auth.models import User  # core knows users only by their table; auth imports core
+    from auth.models import User  # imported here: auth imports core
 
     rows = db.session.execute(
         select(User.email, User.id, NotificationPreference.delivery)
