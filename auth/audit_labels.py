@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "password_changed": _l("Password changed"),
     "password_change_refused": _l("Password change refused"),
     "profile_updated": _l("Details changed"),
+    "notification_preferences_changed": _l("Email notification settings changed"),
     "personal_data_exported": _l("Personal data downloaded"),
     "account_deletion_refused": _l("Account deletion refused"),
     "account_anonymised": _l("Account deleted"),

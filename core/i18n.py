@@ -13,11 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel import Locale, dates, numbers
+from babel import Locale, numbers
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Domain, get_locale
@@ -26,7 +24,9 @@ from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
+from core import dates
+from core.dates import HELSINKI, to_helsinki  # noqa: F401  (imported from here by forms and services)
+
 LANGUAGES = ("fi", "sv", "en")
 FALLBACK_LANGUAGE = "fi"  # every public text has a Finnish version; other languages fall back to it
 LANGUAGE_NAMES = dict(zip(LANGUAGES, ("Suomi", "Svenska", "English")))
@@ -169,50 +169,45 @@ def _template_ngettext(eval_ctx: Any, singular: str, plural: str, num: int, **va
     return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704  # nosec B704
 
 
-def to_helsinki(value: datetime) -> datetime:
-    """An aware datetime shown on the Helsinki clock."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(HELSINKI)
-
-
 def helsinki_to_utc(value: datetime) -> datetime:
     """A naive Helsinki wall-clock time (as typed in a form) as aware UTC."""
     return value.replace(tzinfo=HELSINKI).astimezone(timezone.utc)
 
 
-@lru_cache(maxsize=64)
-def _patterns(language: str, fmt: str) -> tuple[Locale, str, dates.DateTimePattern, dates.DateTimePattern]:
-    """A language's date-and-time layout and its parsed date and time patterns for fmt ("short", "medium"...).
+# The date filters: one way of writing dates (core.dates). Templates written for the earlier Babel formats
+# (`|datetime("short")`, `|date("medium")`) still work: "short" is the plain form, any other the weekday's.
 
-    Babel finds these in its locale data on every call; the result is the same
-    as `babel.dates.format_datetime` (a test compares them).
-    """
-    locale = Locale.parse(language)
-    return (locale, dates.get_datetime_format(fmt, locale).replace("'", ""),
-            dates.parse_pattern(dates.get_date_format(fmt, locale)),
-            dates.parse_pattern(dates.get_time_format(fmt, locale)))
+def _weekday(fmt: str | None, weekday: bool | None) -> bool:
+    """Whether to show the weekday: as asked, else not for the old "short" format and otherwise yes."""
+    return weekday if weekday is not None else fmt != "short"
 
 
-def _datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
-    """Format a UTC datetime for the reader's language, in Helsinki time."""
-    if not value:
-        return ""
-    locale, layout, date_pattern, time_pattern = _patterns(catalogue().language, fmt)
-    local = to_helsinki(value)
-    day = local.date()
-    return (layout.replace("{0}", time_pattern.apply(local.timetz(), locale, reference_date=day))
-            .replace("{1}", date_pattern.apply(day, locale)))
+def _datetime_filter(value: date | datetime | None, fmt: str | None = None, weekday: bool | None = None) -> str:
+    """"su 6.12.2026 klo 13.00" in the reader's language, Helsinki time (`weekday=False`: "6.12.2026 klo 13.00")."""
+    return dates.format_datetime(value, weekday=_weekday(fmt, weekday))
 
 
-def _date_filter(value: date | datetime | None, fmt: str = "medium") -> str:
-    """Format a date for the reader's language (datetimes in Helsinki time)."""
+def _date_filter(value: date | datetime | None, fmt: str | None = None, weekday: bool | None = None) -> str:
+    """"su 6.12.2026" in the reader's language (a moment's Helsinki date)."""
+    return dates.format_date(value, weekday=_weekday(fmt, weekday))
+
+
+def _time_filter(value: datetime | None) -> str:
+    """"13.00" (or "13:00" in English), Helsinki time."""
+    return dates.format_time(value)
+
+
+def _timespan(start: date | datetime | None, end: date | datetime | None, weekday: bool = True) -> str:
+    """`start | timespan(end)`: "su 6.12.2026 klo 13.00–15.00", both ends in full across days."""
+    return dates.format_timespan(start, end, weekday=weekday)
+
+
+def _ago_filter(value: datetime | None) -> Markup:
+    """`<time>` saying how long ago ("3 days ago"), its exact moment in the title and the datetime attribute."""
     if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = to_helsinki(value).date()
-    locale, _layout, date_pattern, _time_pattern = _patterns(catalogue().language, fmt)
-    return date_pattern.apply(value, locale)
+        return Markup("")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        _iso_filter(value), dates.format_datetime(value), dates.format_ago(value))
 
 
 def _iso_filter(value: date | datetime) -> str:
@@ -243,11 +238,15 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
     app.add_template_filter(_datetime_filter, "datetime")
     app.add_template_filter(_date_filter, "date")
+    app.add_template_filter(_time_filter, "time")
+    app.add_template_filter(_timespan, "timespan")
+    app.add_template_filter(_ago_filter, "ago")
     app.add_template_filter(_iso_filter, "iso")
     app.add_template_filter(_fallback_lang_filter, "fallback_lang")
     app.add_template_filter(_number_filter, "number")
     app.add_template_filter(_money_filter, "money")
     app.jinja_env.globals.update(
         current_language=current_language,
+        timespan=_timespan,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )

@@ -26,6 +26,7 @@ from flask_mail import Message
 from sqlalchemy import JSON, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import notifications
 from core.extensions import db, mail
 from core.jobs import enqueue, enqueue_after_commit, enqueue_batch_after_commit, periodic
 from core.limits import single_line
@@ -84,10 +85,30 @@ class Letter:
     key: int = 0
 
 
+def render_subject(event: str, locale: str, **context: Any) -> str:
+    """Only the subject of an event's email (for a digest, which lists subjects)."""
+    with force_locale(locale):
+        module = current_app.jinja_env.get_template(f"email/{event}.txt").make_module(context)
+        return single_line(getattr(module, "subject", ""), SUBJECT_LENGTH) or "Kokeilu"
+
+
 def queue_emails(event: str, letters: Iterable[Letter]) -> list[OutboxMessage]:
-    """Record emails of one event in the outbox (one flush) and send them after the transaction commits."""
+    """Record emails of one event in the outbox (one flush) and send them after the transaction commits.
+
+    Each reader's choice for the event's kind is honoured (core.notifications): an email
+    they want in a daily digest is held for it, one they turned off is not sent.
+    """
+    letters = list(letters)
+    choices = notifications.plan(event, [letter.to for letter in letters])
     messages = []
     for letter in letters:
+        user_id, delivery = choices.get(letter.to, (None, notifications.Delivery.IMMEDIATE))
+        if delivery is notifications.Delivery.OFF:
+            continue
+        if delivery is notifications.Delivery.DAILY:
+            notifications.hold(event, user_id, render_subject(event, letter.locale, **letter.context),
+                               notifications.link_of(letter.context))
+            continue
         subject, text, html = render_email(event, letter.locale, **letter.context)
         messages.append(OutboxMessage(event=event, recipient=letter.to, locale=letter.locale, subject=subject,
                                       body_text=text, body_html=html))
@@ -98,9 +119,10 @@ def queue_emails(event: str, letters: Iterable[Letter]) -> list[OutboxMessage]:
     return messages
 
 
-def queue_email(event: str, to: str, locale: str, **context: Any) -> OutboxMessage:
-    """Record an email in the outbox and send it after the transaction commits."""
-    return queue_emails(event, [Letter(to, locale, context)])[0]
+def queue_email(event: str, to: str, locale: str, **context: Any) -> OutboxMessage | None:
+    """Record an email in the outbox and send it after the transaction commits (None: held or turned off)."""
+    messages = queue_emails(event, [Letter(to, locale, context)])
+    return messages[0] if messages else None
 
 
 def _claim(ids: list[int]) -> list[Any]:

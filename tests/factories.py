@@ -827,6 +827,7 @@ MATRIX: dict[str, Entry] = {
     # own account
     "auth.account": Entry("GET", lambda w: "/account", logged_in()),
     "auth.change_own_password": Entry("POST", lambda w: "/account/password", logged_in(400)),
+    "auth.account_notifications": Entry("POST", lambda w: "/account/notifications", logged_in(400)),
     "auth.export_data": Entry("GET", lambda w: "/account/export", logged_in()),
     "auth.delete_account": Entry("GET", lambda w: "/account/delete", logged_in()),
     # invitations to the home city

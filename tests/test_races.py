@@ -68,7 +68,8 @@ def test_simultaneous_publications_of_an_answer_audit_once_and_email_each_follow
     assert {a.status for a in answers} == {302}  # the late ones are told calmly, not refused
     assert audit_count("answer_published") == 1
     assert emails_by_recipient("dialogue_answer_published") == {f.email: 1 for f in followers}
-    assert sorted(m.recipients[0] for m in outbox) == sorted(f.email for f in followers)
+    assert emails_by_recipient("dialogue_question_answered") == {dw.member.email: 2}  # answered; published once
+    assert sorted(m.recipients[0] for m in outbox) == sorted([f.email for f in followers] + [dw.member.email] * 2)
 
 
 RECORDS = {

@@ -1,11 +1,12 @@
 """Forms of a person's own account: profile, password change and account deletion."""
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from auth.passwords import MIN_LENGTH
 from core.forms import Form
 from core.i18n import LANGUAGE_NAMES
+from core.notifications import Delivery, Kind
 
 
 def _strip(value: str | None) -> str | None:
@@ -20,6 +21,20 @@ class ProfileForm(Form):
         DataRequired(message=_l("Enter your name.")), Length(max=200)])
     locale = RadioField(_l("Language of pages and emails"), choices=list(LANGUAGE_NAMES.items()),
                         validators=[DataRequired(message=_l("Choose a language."))])
+
+
+class NotificationsForm(Form):
+    """How a person gets each kind of email: at once, in a daily digest, or never (one field per Kind)."""
+
+    def choices(self) -> dict[str, str]:
+        """The chosen delivery of each kind, by kind value."""
+        return {kind.value: self[kind.value].data for kind in Kind}
+
+
+for _kind in Kind:
+    setattr(NotificationsForm, _kind.value, RadioField(
+        _kind.label, choices=Delivery.choices(), default=Delivery.IMMEDIATE.value,
+        validators=[InputRequired(message=_l("Choose how you get these emails."))]))
 
 
 class PasswordForm(Form):

@@ -13,6 +13,7 @@ from core import audit
 from core.audit import AuditEntry
 from core.extensions import db
 from core.models import utcnow
+from core.notifications import DigestItem, NotificationPreference, preferences_of, save_preferences
 from core.refusals import Refused
 
 ANONYMISED_NAME = "Deleted user"
@@ -27,6 +28,14 @@ def update_profile(user: User, name: str, locale: str) -> User:
     if changed:
         audit.record("profile_updated", user, user, data={"fields": changed})
     return user
+
+
+def update_notification_preferences(user: User, choices: dict[str, str]) -> list[str]:
+    """Store how the person gets each kind of email; returns the kinds that changed (audited)."""
+    changed = save_preferences(user.id, choices)
+    if changed:
+        audit.record("notification_preferences_changed", user, user, data={"kinds": changed})
+    return changed
 
 
 def check_current_password(user: User, password: str, action: str) -> None:
@@ -57,6 +66,7 @@ def personal_data(user: User) -> dict[str, Any]:
             "organisation": m.organisation.name, "organisation_kind": m.organisation.kind,
             "business_id": m.organisation.business_id, "role": m.role, "status": m.status,
             "created_at": _json_value(m.created_at)} for m in user.memberships],
+        "notifications": {kind.value: delivery.value for kind, delivery in preferences_of(user.id).items()},
         "actions": [{
             "at": _json_value(e.created_at), "action": e.action, "object_type": e.object_type,
             "object_id": e.object_id, "from_state": e.from_state, "to_state": e.to_state,
@@ -110,6 +120,8 @@ def anonymise_account(user: User, password: str) -> User:
     for membership in list(user.memberships):
         db.session.delete(membership)
     db.session.execute(delete(UserToken).where(UserToken.user_id == user.id))
+    for held in (DigestItem, NotificationPreference):  # the digest's subjects may name the person's work
+        db.session.execute(delete(held).where(held.user_id == user.id))
     user.email = f"deleted-{user.id}@anonymised.invalid"
     user.name = ANONYMISED_NAME
     user.password_hash = None

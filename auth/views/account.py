@@ -8,15 +8,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from auth import bp
-from auth.forms.account import DeleteAccountForm, PasswordForm, ProfileForm
+from auth.forms.account import DeleteAccountForm, NotificationsForm, PasswordForm, ProfileForm
 from auth.passwords import MIN_LENGTH
 from auth.services.profile import (
     anonymise_account,
     change_password,
     personal_data,
+    update_notification_preferences,
     update_profile,
 )
 from core.extensions import db, limiter
+from core.notifications import preferences_of
 from core.refusals import Refused, put_on_form
 
 
@@ -38,12 +40,15 @@ def _me():
 
 
 def _render_account(profile_form: ProfileForm | None = None, password_form: PasswordForm | None = None,
-                    status: int = 200):
-    """The account page with both of its forms."""
+                    notifications_form: NotificationsForm | None = None, status: int = 200):
+    """The account page with its forms."""
     profile_form = profile_form or ProfileForm(formdata=None, obj=current_user)
     password_form = password_form or PasswordForm(formdata=None)
+    notifications_form = notifications_form or NotificationsForm(
+        formdata=None, data={kind.value: delivery.value for kind, delivery in preferences_of(current_user.id).items()})
     return render_template("auth/account_profile.html", profile_form=profile_form,
-                           password_form=password_form, min_length=MIN_LENGTH), status
+                           password_form=password_form, notifications_form=notifications_form,
+                           min_length=MIN_LENGTH), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -58,6 +63,19 @@ def account():
         flash(_("Your details were saved."), "success")
         return redirect(url_for("auth.account"))
     return _render_account(profile_form=form, status=400 if form.is_submitted() else 200)
+
+
+@bp.post("/account/notifications")
+@login_required
+def account_notifications():
+    """Choose per kind of email: at once, in a daily digest, or never."""
+    form = NotificationsForm()
+    if form.validate_on_submit():
+        update_notification_preferences(_me(), form.choices())
+        db.session.commit()
+        flash(_("Your email settings were saved."), "success")
+        return redirect(url_for("auth.account") + "#notifications")
+    return _render_account(notifications_form=form, status=400)
 
 
 @bp.post("/account/password")

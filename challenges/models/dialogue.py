@@ -140,6 +140,8 @@ class Question(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # When the city's officers were emailed about the question (in the hourly batch); None: not yet.
+    officers_notified_at: Mapped[datetime | None] = mapped_column(index=True)
 
     challenge: Mapped[Challenge] = relationship(lazy="joined", innerjoin=True)
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)

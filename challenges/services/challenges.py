@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -33,6 +33,7 @@ from challenges.permissions import EDITABLE_STATES, managed_challenges
 from challenges.services.dialogue.common import ANSWER_CUTOFF
 from challenges.workflow import VARIANTS, workflow_of
 from core import audit
+from core.dates import format_datetime
 from core.extensions import db
 from core.i18n import FALLBACK_LANGUAGE, LANGUAGES, supported, to_helsinki, translations
 from core.limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT
@@ -398,7 +399,7 @@ def _six_day_errors(values: dict[str, Any]) -> dict[str, Any]:
     questions, proposals = values.get("questions_close_at"), values.get("proposals_close_at")
     if questions is None or proposals is None or questions <= proposals - ANSWER_CUTOFF:
         return {}
-    latest = format_datetime(proposals - ANSWER_CUTOFF, "short")  # Flask-Babel's time zone is Helsinki's
+    latest = format_datetime(proposals - ANSWER_CUTOFF)
     return {"questions_close_at": _(
         "Answers must be public at least six days before proposals close, so questions must close by "
         "%(latest)s (Finnish time) at the latest.", latest=latest)}

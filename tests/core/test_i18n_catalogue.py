@@ -1,13 +1,12 @@
 """A request's language and catalogue, found once: translations, language switches and date formats."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
-import pytest
 from flask import render_template_string, session
-from flask_babel import Domain, force_locale, format_date, format_datetime, gettext, lazy_gettext, refresh
+from flask_babel import Domain, force_locale, gettext, lazy_gettext, refresh
 
-from core.i18n import LANGUAGES, current_language
+from core.i18n import current_language
 from tests.factories import add_challenge, build_catalogue_world, html
 
 
@@ -70,26 +69,6 @@ def test_template_gettext_formats_and_escapes_as_jinja_newstyle_does(app):
         assert _page("{{ ngettext('%(num)d challenge found', '%(num)d challenges found', 3) }}") == "3 challenges found"
         plain = "{% autoescape false %}{{ _('Contact person: %(name)s', name=who) }}{% endautoescape %}"
         assert _page(plain, who="<b>") == "Contact person: <b>"  # as in the plain-text emails
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("fmt", ["short", "medium", "long", "full"])
-def test_date_filters_format_as_babel_does_in_helsinki_time(app, language, fmt):
-    """The filters' cached patterns give Babel's own result, across both changes of daylight saving time."""
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    moments = [start + timedelta(hours=hours, minutes=hours % 60) for hours in range(0, 24 * 366, 13)]
-    with app.test_request_context("/"), force_locale(language):
-        shown = app.jinja_env.from_string("{% for m in moments %}{{ m | datetime(fmt) }}|{{ m | date(fmt) }}|"
-                                          "{{ m.date() | date(fmt) }};{% endfor %}")
-        expected = "".join(f"{format_datetime(m, fmt)}|{format_date(m, fmt)}|{format_date(m.date(), fmt)};"
-                           for m in moments)
-        assert shown.render(moments=moments, fmt=fmt) == expected
-
-
-def test_date_filters_show_nothing_for_no_date(app):
-    with app.test_request_context("/"):
-        assert _page("[{{ none | datetime }}][{{ none | date('short') }}]") == "[][]"
-        assert _page("{{ d | date('short') }}", d=date(2026, 3, 1)) == "1.3.2026"
 
 
 def test_iso_filter_writes_a_time_element_value_html_accepts(app):

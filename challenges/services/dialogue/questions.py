@@ -1,6 +1,8 @@
 """Questions and answers: asked privately, published to everyone at once with the asker anonymised."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import lazyload
@@ -46,8 +48,11 @@ def answer_question(question: Question, answer: str, actor: User) -> Question:
     refuse_if(question.published_at is not None,
               _l("This answer has already been published and can no longer be changed."), "answer")
     refuse_if(not (answer or "").strip(), _l("Write the answer."), "answer")
+    first_answer = question.answered_at is None
     question.answer, question.answered_by_id, question.answered_at = answer.strip(), actor.id, utcnow()
     audit.record("question_answered", question, actor, data={"challenge_id": question.challenge_id})
+    if first_answer:  # a rewrite before publication is no news to the asker
+        notify.question_answered(question)
     return question
 
 
@@ -82,6 +87,7 @@ def publish_answers(challenge: Challenge, questions: list[Question], actor: User
     published = _claim_unpublished(questions)
     for question in published:
         audit.record("answer_published", question, actor, data={"challenge_id": challenge.id})
+        notify.question_answered(question)
     if published:
         notify.answers_published(challenge, published)
     db.session.flush()
@@ -99,3 +105,21 @@ def _claim_unpublished(questions: list[Question]) -> list[Question]:
         .values(published_at=utcnow()).returning(Question.id)
         .execution_options(synchronize_session="fetch")))
     return [q for q in questions if q.id in claimed]
+
+
+def announce_new_questions(now: datetime | None = None) -> int:
+    """Email the officers about the questions asked before the current hour began; returns emails queued.
+
+    Run by the scheduler: each question is claimed once (a conditional UPDATE), so an
+    officer gets at most one email an hour however often the job runs, and none twice.
+    """
+    now = now or utcnow()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    claimed = list(db.session.scalars(
+        update(Question).where(Question.officers_notified_at.is_(None), Question.asked_at < hour)
+        .values(officers_notified_at=now).returning(Question.id)
+        .execution_options(synchronize_session=False)))
+    if not claimed:
+        return 0
+    questions = list(db.session.scalars(select(Question).where(Question.id.in_(claimed)).order_by(Question.id)))
+    return notify.questions_arrived(questions)
