@@ -301,7 +301,7 @@ def test_public_page_shows_the_public_word_for_the_state(client, cast, login, st
     challenge = make_challenge(cast["city"], cast["officer"], state=state.value)
     login(cast["company_owner"])
     page = html(client.get(f"/challenges/{challenge.id}"))
-    badge = re.search(r'<span class="badge[^"]*">([^<]*)</span>', page[page.index("<h1"):]).group(1)
+    badge = re.search(r'<span class="pill[^"]*">([^<]*)</span>', page[page.index("<h1"):]).group(1)
     assert badge == str(state.public_label)
 
 
