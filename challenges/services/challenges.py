@@ -64,15 +64,24 @@ FIELD_LABELS = {
     "ipr_terms": _TERMS, "reporting_duties": _TERMS, "personal_data_allowed": _TERMS,
     "attachments": _l("attachments"),
 }
+# The Swedish and English versions of a text are called what its Finnish one is.
+FIELD_LABELS.update({f"{name}_{lang}": FIELD_LABELS[name] for name in (
+    "problem", "end_users", "offer_details", "ipr_terms", "reporting_duties") for lang in ("sv", "en")})
+
+
+def versions(*names: str) -> tuple[str, ...]:
+    """Each text column and its Swedish and English versions (the plain column is the Finnish one)."""
+    return tuple(f"{name}{suffix}" for name in names for suffix in ("", "_sv", "_en"))
+
 
 TEXT_FIELDS = ("language", *(f"{name}_{lang}" for name in ("title", "summary") for lang in LANGUAGES),
-               "problem", "end_users")
+               *versions("problem", "end_users"))
 BUDGET_FIELDS = ("pilot_kind", "max_per_pilot", "total_budget", "pilot_count", "compensation",
                  "offers_site_access", "offers_facilitation", "offers_data", "offers_compensation",
-                 "offer_details")
+                 *versions("offer_details"))
 SCHEDULE_FIELDS = ("dialogue_starts_at", "dialogue_ends_at", "questions_close_at", "proposals_close_at",
                    "selection_on", "pilot_starts_on", "pilot_ends_on")
-TERMS_FIELDS = ("ipr_terms", "reporting_duties", "personal_data_allowed")
+TERMS_FIELDS = (*versions("ipr_terms", "reporting_duties"), "personal_data_allowed")
 
 # The schedule in order; True where the later date must be strictly after the earlier one.
 SCHEDULE_ORDER = (("dialogue_starts_at", True), ("dialogue_ends_at", False), ("questions_close_at", True),
@@ -126,10 +135,14 @@ def check_version(challenge: Challenge, seen_version: Any) -> None:
 
 
 def build_search_document(challenge: Challenge) -> str:
-    """The lower-case text the catalogue's search reads: titles, summaries, problem, end users, owning cities."""
+    """The lower-case text the catalogue's search reads: titles, summaries, problem, end users, owning cities.
+
+    Every language's version goes in, so a word of any of them finds the challenge.
+    """
     cities = [name for city in owning_cities(challenge) for name in translations(city, "name", finnish="name")]
-    parts = [*translations(challenge, "title"), *translations(challenge, "summary"), challenge.problem,
-             challenge.end_users, *cities]
+    parts = [*translations(challenge, "title"), *translations(challenge, "summary"),
+             *translations(challenge, "problem", finnish="problem"),
+             *translations(challenge, "end_users", finnish="end_users"), *cities]
     return " ".join(p.strip() for p in parts if p and p.strip()).lower()
 
 
