@@ -174,6 +174,17 @@ def changed_labels(fields: list[str]) -> list[Any]:
     return list(labels.values())
 
 
+def default_terms() -> dict[str, str]:
+    """The default rights and reporting duties in Finnish, Swedish and English, by column."""
+    terms = {}
+    for language in LANGUAGES:
+        suffix = "" if language == FALLBACK_LANGUAGE else f"_{language}"
+        with force_locale(language):
+            terms[f"ipr_terms{suffix}"] = str(DEFAULT_IPR_TERMS)
+            terms[f"reporting_duties{suffix}"] = str(DEFAULT_REPORTING)
+    return terms
+
+
 # --- the staff list and creation ----------------------------------------------------------
 
 def staff_challenges(user: User, state: str | None = None, after: int | None = None,
@@ -197,7 +208,7 @@ def officer_cities(user: User) -> list[Organisation]:
 
 def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: str, title_fi: str,
                      summary_fi: str, *, language: str = FALLBACK_LANGUAGE, **texts: Any) -> Challenge:
-    """A new draft challenge led by a city, with the default contract terms in its language."""
+    """A new draft challenge led by a city, with the default contract terms in every language."""
     if city.id not in organisation_ids(user, [Role.OFFICER]):
         raise Refused(_("Only the city's officers can create its challenges."), field="city_id")
     if variant not in VARIANTS:
@@ -207,11 +218,9 @@ def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: s
     if not clean(title_fi) or not clean(summary_fi):
         raise Refused(_("Write the title and summary in Finnish."), field="title_fi")
     refuse_if(not supported(language), _("Choose Finnish, Swedish or English."), "language")
-    with force_locale(language):
-        ipr, reporting = str(DEFAULT_IPR_TERMS), str(DEFAULT_REPORTING)
     challenge = Challenge(created_by_id=user.id, workflow=variant, pilot_kind=pilot_kind,
                           language=language, title_fi=clean(title_fi), summary_fi=clean(summary_fi),
-                          ipr_terms=ipr, reporting_duties=reporting, personal_data_allowed=False,
+                          **default_terms(), personal_data_allowed=False,
                           offers_compensation=pilot_kind == PilotKind.PAID.value,
                           state=ChallengeState.DRAFT.value,
                           **{k: clean(v) for k, v in texts.items() if k in TEXT_FIELDS})
