@@ -54,6 +54,13 @@ def test_challenge_page_shows_the_readers_language_and_marks_a_finnish_fallback(
     assert "Ilma on huonoa." in finnish and "fallback-note" not in finnish
 
 
+def test_catalogue_card_marks_a_finnish_title_standing_in_for_swedish(app, db):
+    cast = make_cast()
+    make_challenge(cast["city"], cast["officer"], state="open", title_sv=None)
+    page = html(_reader(app, "sv").get("/challenges"))
+    assert 'Koulujen sisäilma</a> <span class="fallback-note small text-body-secondary" lang="sv">(på finska)' in page
+
+
 def test_english_reader_gets_english_terms_of_a_new_challenge(app, db):
     cast = make_cast()
     challenge = make_challenge(cast["city"], cast["officer"], state="open")
