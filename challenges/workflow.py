@@ -73,7 +73,7 @@ def missing_for_publication(challenge: Challenge) -> list[Any]:
 
 
 def ready_to_publish(challenge: Challenge, user: Any) -> Any:
-    """Publication needs the problem, a site, a budget, a schedule and criteria summing to 100."""
+    """Publication needs the texts in each required language, a site, a budget, a schedule and criteria summing to 100."""
     missing = missing_for_publication(challenge)
     if missing:
         return _l("Still missing: %(items)s.", items=", ".join(str(m) for m in missing))
