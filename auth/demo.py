@@ -20,6 +20,7 @@ SIX_CITIES = [
     ("turku", "Turku", "Åbo", "Turku"),
     ("oulu", "Oulu", "Uleåborg", "Oulu"),
 ]
+BILINGUAL_CITIES = {"helsinki", "espoo", "vantaa", "turku"}  # Finnish and Swedish are both official languages
 
 DEMO_COMPANIES = [
     ("ruokaviisas", "Ruokaviisas Oy", "2736490-4"),
@@ -61,8 +62,8 @@ def ensure_cities() -> dict[str, Organisation]:
         Organisation.kind == OrgKind.CITY.value))}
     for slug, name, name_sv, name_en in SIX_CITIES:
         if slug not in existing:
-            existing[slug] = Organisation(kind=OrgKind.CITY.value, slug=slug, name=name,
-                                          name_sv=name_sv, name_en=name_en)
+            existing[slug] = Organisation(kind=OrgKind.CITY.value, slug=slug, name=name, name_sv=name_sv,
+                                          name_en=name_en, bilingual=slug in BILINGUAL_CITIES)
             db.session.add(existing[slug])
     db.session.flush()
     return existing

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.roles import Role
@@ -54,6 +54,8 @@ class Organisation(db.Model):
     name_en: Mapped[str | None] = mapped_column(String(200))
     business_id: Mapped[str | None] = mapped_column(String(9), unique=True)
     is_sme: Mapped[bool | None]
+    # A city whose official languages are Finnish and Swedish: its public texts need a Swedish version too.
+    bilingual: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

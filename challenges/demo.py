@@ -97,6 +97,7 @@ class DialogueScript:
     synthesis: str = ""
     summary: str = ""
     changes: str = ""
+    swedish: dict[str, str] = field(default_factory=dict)  # event_title, summary, changes in Swedish
 
 
 @dataclass
@@ -157,6 +158,10 @@ FOOD_WASTE_DIALOGUE = DialogueScript(
     summary="Markkinavuoropuhelussa kävi ilmi, että hävikkiä voi mitata luotettavasti ilman henkilötietoja.",
     changes="Pilotin kestoksi muutettiin kolme kuukautta ja budjettia nostettiin 20 000 euroon "
             "pilottia kohden.",
+    swedish={"event_title": "Informationsmöte: matsvinn i skolmatsalar",
+             "summary": "Marknadsdialogen visade att svinnet kan mätas tillförlitligt utan personuppgifter.",
+             "changes": "Pilotens längd ändrades till tre månader och budgeten höjdes till 20 000 euro per "
+                        "pilot."},
 )
 
 LIBRARY_DIALOGUE = DialogueScript(
@@ -171,6 +176,10 @@ LIBRARY_DIALOGUE = DialogueScript(
     synthesis="Neljä yritystä vastasi. Anonyymit anturit ja ovilaskurit nähtiin riittävinä.",
     summary="Käyttöastetta voidaan mitata ilman kameroita; kirjasto haluaa avoimen rajapinnan tietoihin.",
     changes="Vaatimukseksi lisättiin avoin rajapinta ja kameroiden käyttö rajattiin pois.",
+    swedish={"event_title": "Workshop: att mäta hur bibliotekslokalerna används",
+             "summary": "Användningsgraden kan mätas utan kameror; biblioteket vill ha ett öppet gränssnitt "
+                        "till uppgifterna.",
+             "changes": "Ett öppet gränssnitt blev ett krav och kameror uteslöts."},
 )
 
 PLAYGROUND_DIALOGUE = DialogueScript(
@@ -197,7 +206,13 @@ CHALLENGES: list[DemoChallenge] = [
                        "day. We are looking for ways to measure and reduce the waste.",
          "problem": "Koulujen ruokaloissa syntyy **lautas-, linjasto- ja valmistushävikkiä**. Hävikkiä ei "
                     "mitata järjestelmällisesti, joten vähentämistoimien vaikutusta ei tiedetä.",
-         "end_users": "Oppilaat, keittiöhenkilökunta ja ruokapalveluiden suunnittelijat."},
+         "end_users": "Oppilaat, keittiöhenkilökunta ja ruokapalveluiden suunnittelijat.",
+         "problem_sv": "I skolmatsalarna uppstår **tallriks-, linje- och tillagningssvinn**. Svinnet mäts inte "
+                       "systematiskt, så man vet inte hur åtgärderna verkar.",
+         "end_users_sv": "Elever, kökspersonal och måltidsplanerare.",
+         "problem_en": "School canteens produce **plate, serving-line and kitchen waste**. It is not measured "
+                       "systematically, so nobody knows whether efforts to reduce it work.",
+         "end_users_en": "Pupils, kitchen staff and meal planners."},
         ("circular-economy", "learning"),
         # The first site's contact person has the demo account; the second one is invited.
         [_site("Kallion ala-aste", "school", "Porvoonkatu 2, Helsinki", "Riikka Rehtori", "host@example.com"),
@@ -212,8 +227,13 @@ CHALLENGES: list[DemoChallenge] = [
     DemoChallenge(
         "helsinki", S.MARKET_DIALOGUE, WITH_DIALOGUE,
         {"title_fi": "Liikettä välitunneille", "title_en": "More movement during school breaks",
+         "title_sv": "Mer rörelse under rasterna",
          "summary_fi": "Haemme ratkaisuja, jotka saavat alakoululaiset liikkumaan välitunneilla.",
+         "summary_sv": "Vi söker lösningar som får lågstadieelever att röra på sig under rasterna.",
          "summary_en": "We look for ways to get primary school pupils moving during breaks.",
+         "problem_sv": "Bara en tredjedel av lågstadieeleverna rör sig enligt rekommendationerna. Rasterna är "
+                       "ett naturligt tillfälle att röra sig mer.",
+         "end_users_sv": "Elever och lärare i lågstadiet.",
          "problem": "Vain kolmannes alakoululaisista liikkuu suositusten mukaan. Välitunnit ovat luonteva "
                     "hetki lisätä liikettä.",
          "end_users": "Alakoulujen oppilaat ja opettajat."},
@@ -232,7 +252,13 @@ CHALLENGES: list[DemoChallenge] = [
          "summary_en": "Libraries want to know which spaces are used and when, to match opening hours and "
                        "furniture to their users' needs.",
          "problem": "Tilojen käytöstä on vain kävijälaskurien kokonaismäärät.",
-         "end_users": "Kirjastojen asiakkaat ja henkilökunta."},
+         "end_users": "Kirjastojen asiakkaat ja henkilökunta.",
+         "summary_sv": "Biblioteken vill veta vilka utrymmen som används och när, så att öppettider och "
+                       "möblering motsvarar användarnas behov.",
+         "problem_sv": "Om användningen av lokalerna finns bara besöksräknarnas totalsiffror.",
+         "end_users_sv": "Bibliotekens kunder och personal.",
+         "problem_en": "All that is known of how the spaces are used is the visitor counters' totals.",
+         "end_users_en": "Library customers and staff."},
         ("learning",),
         [_site("Keskustakirjasto Oodi", "library", "Töölönlahdenkatu 4, Helsinki"),
          _site("Itäkeskuksen kirjasto", "library", "Turunlinnantie 1, Helsinki")],
@@ -273,7 +299,9 @@ CHALLENGES: list[DemoChallenge] = [
          "summary_fi": "Jatkuva mittaus auttaa havaitsemaan sisäilmaongelmat ennen kuin lapset oireilevat.",
          "summary_sv": "Kontinuerlig mätning hjälper att upptäcka problem innan barnen får symtom.",
          "problem": "Sisäilmaongelmat havaitaan usein vasta oireiden perusteella.",
-         "end_users": "Päiväkotien lapset, henkilökunta ja kiinteistöhuolto."},
+         "end_users": "Päiväkotien lapset, henkilökunta ja kiinteistöhuolto.",
+         "problem_sv": "Problem med inomhusluften upptäcks ofta först när någon får symtom.",
+         "end_users_sv": "Barn och personal i daghemmen samt fastighetsskötseln."},
         ("health-and-wellbeing",),
         [_site("Päiväkoti Satakieli", "daycare", "Kirkkojärventie 6, Espoo")],
         _budget(18000, 2, "Pääsy kiinteistöautomaation tietoihin."),
@@ -290,10 +318,16 @@ CHALLENGES: list[DemoChallenge] = [
     DemoChallenge(
         "espoo", S.AWARDED, DIRECT,
         {"title_fi": "Ikäihmisten etäliikuntapalvelu", "title_en": "Remote exercise for older people",
+         "title_sv": "Distansmotion för äldre",
          "summary_fi": "Kotona asuville ikäihmisille ohjattua liikuntaa etäyhteydellä.",
+         "summary_sv": "Handledd motion på distans för äldre som bor hemma.",
          "summary_en": "Guided exercise over video for older people living at home.",
          "problem": "Liikuntaryhmiin on jonoja, eikä kaikki pääse paikan päälle.",
-         "end_users": "Kotona asuvat ikäihmiset ja kotihoito."},
+         "end_users": "Kotona asuvat ikäihmiset ja kotihoito.",
+         "problem_sv": "Det är kö till motionsgrupperna, och alla kan inte ta sig dit.",
+         "end_users_sv": "Äldre som bor hemma och hemvården.",
+         "problem_en": "Exercise groups have waiting lists, and not everyone can get there.",
+         "end_users_en": "Older people living at home, and home care."},
         ("health-and-wellbeing",),
         [_site("Leppävaaran palvelukeskus", "health", "Läkkisepänkuja 4, Espoo")],
         _budget(20000, 1, "Kotihoidon ohjaajien tuki ja asiakasryhmät."),
@@ -373,7 +407,9 @@ CHALLENGES: list[DemoChallenge] = [
          "summary_fi": "Näkövammaisten ja lukemisesteisten asiointi kirjastossa helpommaksi.",
          "summary_sv": "Enklare biblioteksbesök för personer med syn- eller läsnedsättning.",
          "problem": "Kirjaston opasteet ja laitteet eivät palvele kaikkia.",
-         "end_users": "Näkövammaiset ja lukemisesteiset asiakkaat."},
+         "end_users": "Näkövammaiset ja lukemisesteiset asiakkaat.",
+         "problem_sv": "Bibliotekets skyltar och apparater fungerar inte för alla.",
+         "end_users_sv": "Kunder med syn- eller läsnedsättning."},
         ("learning",),
         [_site("Ison Omenan kirjasto", "library", "Piispansilta 11, Espoo")],
         _budget(15000, 2, "Pääsy kirjaston tiloihin ja asiakasraati."),
@@ -449,7 +485,8 @@ def _run_dialogue(challenge: Challenge, script: DialogueScript, officer: User,
     event = dialogue.create_event(challenge, dialogue.EventFields(
         kind="info_session", title=script.event_title, description="Haasteen esittely ja kysymykset.",
         starts_at=_at(7, 13), ends_at=_at(7, 15), online_url="https://meet.example.com/kokeilu-demo",
-        location=script.place, capacity=40), officer)
+        location=script.place, capacity=40, title_sv=script.swedish.get("event_title"),
+        description_sv="Presentation av utmaningen och frågor." if script.swedish else None), officer)
     for user, organisation in companies:
         dialogue.register_for_event(event, user, organisation)
     slot = dialogue.create_slot(challenge, _at(9, 10), _at(9, 11), "Teams", officer)
@@ -477,7 +514,8 @@ def _finish_dialogue(challenge: Challenge, script: DialogueScript, officer: User
     dialogue.record_event_outcome(event, material, script.event_minutes, True, officer)
     dialogue.record_meeting_minutes(slot, script.meeting_minutes, officer)
     dialogue.save_rfi_synthesis(challenge, script.synthesis, True, officer)
-    dialogue.save_dialogue_summary(challenge, script.summary, script.changes, True, officer)
+    dialogue.save_dialogue_summary(challenge, script.summary, script.changes, True, officer, versions={
+        "dialogue_summary_sv": script.swedish.get("summary"), "dialogue_changes_sv": script.swedish.get("changes")})
 
 
 ORDER = [S.OPEN, S.CLOSED, S.EVALUATION, S.AWARDED, S.PILOTING, S.COMPLETED]

@@ -30,11 +30,35 @@ VARIANTS = (WITH_DIALOGUE, DIRECT)
 
 # --- guards: pure, return a reason when they block --------------------------------------
 
+# The texts every required language needs before publication (English is optional).
+REQUIRED_TEXTS = {"title": _l("the title"), "summary": _l("the summary"), "problem": _l("a problem statement"),
+                  "end_users": _l("the end users"), "ipr_terms": _l("the intellectual property terms"),
+                  "reporting_duties": _l("the reporting duties")}
+MISSING_IN = {"fi": _l("in Finnish: %(texts)s"), "sv": _l("in Swedish: %(texts)s")}
+
+
+def required_languages(challenge: Challenge) -> tuple[str, ...]:
+    """Finnish always; Swedish too when any owning city is bilingual (Helsinki, Espoo, Vantaa, Turku)."""
+    from challenges.ownership import owning_cities
+
+    return ("fi", "sv") if any(city.bilingual for city in owning_cities(challenge)) else ("fi",)
+
+
+def missing_texts(challenge: Challenge) -> dict[str, list[str]]:
+    """For each required language, the names of the texts still blank in it."""
+    missing = {}
+    for language in required_languages(challenge):
+        blank = [name for name in REQUIRED_TEXTS
+                 if not (challenge.text_in(name, language) or "").strip()]
+        if blank:
+            missing[language] = blank
+    return missing
+
+
 def missing_for_publication(challenge: Challenge) -> list[Any]:
-    """What a challenge still lacks before it can be published."""
-    missing = []
-    if not (challenge.problem or "").strip():
-        missing.append(_l("a problem statement"))
+    """What a challenge still lacks before it can be published, the texts listed per language."""
+    missing = [MISSING_IN[language] % {"texts": ", ".join(str(REQUIRED_TEXTS[name]) for name in names)}
+               for language, names in missing_texts(challenge).items()]
     if not challenge.sites:
         missing.append(_l("at least one pilot site"))
     if challenge.pilot_kind == PilotKind.PAID.value and not (challenge.max_per_pilot and challenge.pilot_count):
@@ -50,7 +74,7 @@ def missing_for_publication(challenge: Challenge) -> list[Any]:
 
 
 def ready_to_publish(challenge: Challenge, user: Any) -> Any:
-    """Publication needs the problem, a site, a budget, a schedule and criteria summing to 100."""
+    """Publication needs the texts in each required language, a site, a budget, a schedule and criteria summing to 100."""
     missing = missing_for_publication(challenge)
     if missing:
         return _l("Still missing: %(items)s.", items=", ".join(str(m) for m in missing))

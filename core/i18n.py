@@ -243,6 +243,7 @@ def init_i18n(app: Flask) -> None:
     app.add_template_filter(_ago_filter, "ago")
     app.add_template_filter(_iso_filter, "iso")
     app.add_template_filter(_fallback_lang_filter, "fallback_lang")
+    app.add_template_filter(_fallback_note_filter, "fallback_note")
     app.add_template_filter(_number_filter, "number")
     app.add_template_filter(_money_filter, "money")
     app.jinja_env.globals.update(
@@ -250,3 +251,32 @@ def init_i18n(app: Flask) -> None:
         timespan=_timespan,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
+
+
+# --- texts of several languages on pages ----------------------------------------------------
+
+def finnish_column(model: type, field: str) -> str | None:
+    """The attribute holding field's Finnish text when it is the plain column (problem), not field_fi."""
+    return None if hasattr(model, f"{field}_{FALLBACK_LANGUAGE}") else field
+
+
+class Translated:
+    """A model whose texts are stored once per language: `obj.localized("problem")` reads the reader's one."""
+
+    def localized(self, field: str) -> Localized:
+        """field in the reader's language, else Finnish, marked a fallback."""
+        return localized(self, field, finnish=finnish_column(type(self), field))
+
+    def text_in(self, field: str, language: str) -> str | None:
+        """field's own text in language, without falling back."""
+        return getattr(self, _column(field, language, finnish_column(type(self), field)), None)
+
+
+def _fallback_note_filter(text: Localized) -> Markup:
+    """A short note in the reader's language, "(in Finnish)", after a text that stands in for theirs."""
+    if not text.is_fallback:
+        return Markup("")
+    # The note is the reader's language inside an element marked lang="fi".
+    note = catalogue().translations.gettext("(in Finnish)")
+    return Markup('<span class="fallback-note small text-body-secondary" lang="{}">{}</span>').format(
+        catalogue().language, note)

@@ -429,6 +429,7 @@ def _complete(challenge: Challenge, variant: str, pilot_kind: str, due: bool) ->
     now = utcnow()
     deadline = now - timedelta(days=1) if due else now + timedelta(days=30)
     challenge.problem = "Luokkien ilma on huonoa iltapäivisin."
+    challenge.end_users = "Oppilaat ja opettajat."
     challenge.sites.append(PilotSite(name="Kallion koulu", kind="school", address="Porvoonkatu 2",
                                      city_id=lead_city(challenge).id))
     if pilot_kind == "paid":

@@ -53,6 +53,7 @@ class OrganisationForm(Form):
                message=_l("Use lower-case letters a–z, digits and single hyphens."))])
     business_id = StringField(_l("Business ID"), filters=[_strip], validators=[Optional(), BusinessId()])
     is_sme = BooleanField(_l("Small or medium-sized enterprise"))
+    bilingual = BooleanField(_l("Bilingual city (Finnish and Swedish)"))
     is_active = BooleanField(_l("Active"), default=True)
 
 

@@ -20,7 +20,7 @@ from core.refusals import Refused
 from core.search import contains_text
 
 PAGE_SIZE = 25
-ORGANISATION_FIELDS = ("slug", "name", "name_sv", "name_en", "business_id", "is_sme", "is_active")
+ORGANISATION_FIELDS = ("slug", "name", "name_sv", "name_en", "business_id", "is_sme", "bilingual", "is_active")
 
 
 def _search(stmt: Select, q: str | None, *columns: Any) -> Select:
@@ -162,6 +162,8 @@ def _apply(organisation: Organisation, fields: dict[str, Any]) -> list[str]:
     values["business_id"] = (values.get("business_id") or "").strip() or None
     if organisation.kind != OrgKind.COMPANY.value:
         values["is_sme"] = None  # the SME question is asked of companies only
+    if organisation.kind != OrgKind.CITY.value:
+        values["bilingual"] = False  # only a city's public texts need a Swedish version
     _check_unique(organisation, "slug", values.get("slug"),
                   _("Another organisation already uses this short name."))
     _check_unique(organisation, "business_id", values["business_id"],

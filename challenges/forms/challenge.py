@@ -18,6 +18,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from challenges.forms.languages import Translations, in_three_languages
 from challenges.models import Challenge, ChallengeState, Compensation, PilotKind, SiteKind
 from challenges.ownership import lead_city
 from challenges.services import challenges as services
@@ -83,8 +84,11 @@ class NewChallengeForm(Form):
         DataRequired(message=_l("Write a short summary in Finnish.")), Length(max=2000)])
 
 
-class TextsForm(VersionedForm):
-    """Titles and summaries in three languages, the problem, the end users and the themes."""
+class TextsForm(Translations, VersionedForm):
+    """Title, summary, problem and end users in three languages, the authoritative language and the themes."""
+
+    TRANSLATED = ("title", "summary", "problem", "end_users")
+    MARKDOWN = frozenset({"problem", "end_users"})
 
     language = SelectField(_l("Authoritative language"), choices=list(LANGUAGE_LABELS.items()),
                            validators=[DataRequired(message=_l("Choose the authoritative language."))])
@@ -98,9 +102,8 @@ class TextsForm(VersionedForm):
     title_en = StringField(_l("Title in English"), filters=[_strip], validators=[Optional(), Length(max=200)])
     summary_en = TextAreaField(_l("Summary in English"), filters=[_strip],
                                validators=[Optional(), Length(max=2000)])
-    problem = TextAreaField(_l("Problem statement"), filters=[_strip],
-                            validators=[Optional(), Length(max=20000)])
-    end_users = TextAreaField(_l("End users"), filters=[_strip], validators=[Optional(), Length(max=10000)])
+    problem, problem_sv, problem_en = in_three_languages(_l("Problem statement"), max_length=20000)
+    end_users, end_users_sv, end_users_en = in_three_languages(_l("End users"), max_length=10000)
     themes = SelectMultipleField(_l("Themes"), coerce=int, validate_choice=False)
 
     @staticmethod
@@ -183,8 +186,11 @@ class SitesForm(VersionedForm):
         return super().field_for(key)
 
 
-class BudgetForm(AmendmentForm):
+class BudgetForm(Translations, AmendmentForm):
     """The kind of pilot, the money and what the city offers."""
+
+    TRANSLATED = ("offer_details",)
+    MARKDOWN = frozenset(TRANSLATED)
 
     pilot_kind = RadioField(_l("Kind of pilot"), choices=PilotKind.choices(),
                             validators=[DataRequired(message=_l("Choose the kind of pilot."))])
@@ -201,8 +207,8 @@ class BudgetForm(AmendmentForm):
     offers_facilitation = BooleanField(_l("Facilitation: the city helps to arrange the pilot"))
     offers_data = BooleanField(_l("Data for the pilot"))
     offers_compensation = BooleanField(_l("Compensation for the pilot"))
-    offer_details = TextAreaField(_l("Details of what the city offers"), filters=[_strip],
-                                  validators=[Optional(), Length(max=5000)])
+    offer_details, offer_details_sv, offer_details_en = in_three_languages(
+        _l("Details of what the city offers"), max_length=5000)
 
     @staticmethod
     def initial(challenge: Challenge) -> dict[str, Any]:
@@ -359,13 +365,16 @@ class CriteriaForm(VersionedForm):
         return super().field_for(key)
 
 
-class TermsForm(AmendmentForm):
-    """The contract terms summary."""
+class TermsForm(Translations, AmendmentForm):
+    """The contract terms summary, in three languages."""
 
-    ipr_terms = TextAreaField(_l("Intellectual property rights"), filters=[_strip],
-                              validators=[Optional(), Length(max=10000)])
-    reporting_duties = TextAreaField(_l("Reporting duties"), filters=[_strip],
-                                     validators=[Optional(), Length(max=10000)])
+    TRANSLATED = ("ipr_terms", "reporting_duties")
+    MARKDOWN = frozenset(TRANSLATED)
+
+    ipr_terms, ipr_terms_sv, ipr_terms_en = in_three_languages(_l("Intellectual property rights"),
+                                                               max_length=10000)
+    reporting_duties, reporting_duties_sv, reporting_duties_en = in_three_languages(_l("Reporting duties"),
+                                                                                    max_length=10000)
     personal_data_allowed = BooleanField(
         _l("The pilot may process personal data of pupils or other end users"))
 

@@ -14,6 +14,7 @@ from wtforms import (DateTimeLocalField, Field, IntegerField, SelectField, Selec
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from auth.models import Organisation
+from challenges.forms.languages import OTHER_LANGUAGES, Translations, in_three_languages
 from challenges.models import EventKind
 from challenges.services.dialogue import EventFields
 from core.forms import Form
@@ -61,16 +62,19 @@ class CompanyForm(Form):
         return next((c for c in companies if c.id == self.organisation_id.data), None)
 
 
-class EventForm(Form):
+class EventForm(Translations, Form):
     """An officer announces an info session, workshop or company day."""
+
+    TRANSLATED = ("title", "description")
+    MARKDOWN = frozenset({"description"})
 
     kind = SelectField(_l("Kind of event"),
                        choices=EventKind.choices(),
                        validators=[DataRequired(message=_l("Choose the kind of event."))])
-    title = StringField(_l("Title"), filters=[strip_text], validators=[
-        DataRequired(message=_l("Give the event a title.")), Length(max=200)])
-    description = TextAreaField(_l("Description (Markdown)"), filters=[strip_text],
-                                validators=[Optional(), Length(max=TEXT_MAX)])
+    title, title_sv, title_en = in_three_languages(_l("Title"), max_length=200, kind=StringField,
+                                                  required=_l("Give the event a title."))
+    description, description_sv, description_en = in_three_languages(_l("Description (Markdown)"),
+                                                                      max_length=TEXT_MAX)
     starts_at = _when(_l("Starts (Helsinki time)"), _l("Enter the start date and time."))
     ends_at = _when(_l("Ends (Helsinki time)"), _l("Enter the end date and time."))
     online_url = URLField(_l("Online link"), filters=[strip_text], validators=[
@@ -85,16 +89,18 @@ class EventForm(Form):
                            description=self.description.data or None,
                            starts_at=_utc(self.starts_at), ends_at=_utc(self.ends_at),
                            online_url=self.online_url.data or None, location=self.location.data or None,
-                           capacity=self.capacity.data)
+                           capacity=self.capacity.data, **self.versions())
 
 
-class EventRecordForm(Form):
-    """Material and minutes of a held event."""
+class EventRecordForm(Translations, Form):
+    """Material and minutes of a held event, in three languages."""
 
-    material = TextAreaField(_l("Material (Markdown: links to slides, recordings)"), filters=[strip_text],
-                             validators=[Optional(), Length(max=TEXT_MAX)])
-    minutes = TextAreaField(_l("Minutes (Markdown)"), filters=[strip_text],
-                            validators=[Optional(), Length(max=TEXT_MAX)])
+    TRANSLATED = ("material", "minutes")
+    MARKDOWN = frozenset(TRANSLATED)
+
+    material, material_sv, material_en = in_three_languages(
+        _l("Material (Markdown: links to slides, recordings)"), max_length=TEXT_MAX)
+    minutes, minutes_sv, minutes_en = in_three_languages(_l("Minutes (Markdown)"), max_length=TEXT_MAX)
     save = SubmitField(_l("Save"))
     publish = SubmitField(_l("Save and publish to everyone"))
 
@@ -126,11 +132,20 @@ class QuestionForm(CompanyForm):
         DataRequired(message=_l("Write your question.")), Length(max=5000)])
 
 
-class AnswerForm(Form):
-    """The city's answer to a question (published separately)."""
+class AnswerForm(Translations, Form):
+    """The city's answer to a question (published separately), and the question's other language versions."""
 
-    answer = TextAreaField(_l("Answer (Markdown)"), filters=[strip_text], validators=[
-        DataRequired(message=_l("Write the answer.")), Length(max=TEXT_MAX)])
+    TRANSLATED = ("answer",)
+    MARKDOWN = frozenset(TRANSLATED)
+
+    answer, answer_sv, answer_en = in_three_languages(_l("Answer (Markdown)"), max_length=TEXT_MAX,
+                                                      required=_l("Write the answer."))
+    text_sv, text_en = in_three_languages(_l("The question as published"), max_length=5000)[1:]
+
+    def versions(self) -> dict[str, Any]:
+        """The answer's and the question's Swedish and English texts by model column."""
+        return {**super().versions(), **{f"text_{language}": self[f"text_{language}"].data or None
+                                         for language in OTHER_LANGUAGES}}
 
 
 class PublishAnswersForm(Form):
@@ -140,29 +155,38 @@ class PublishAnswersForm(Form):
                                        validators=[DataRequired(message=_l("Choose at least one answer."))])
 
 
-class RfiQuestionForm(Form):
-    """One question of the request for information."""
+class RfiQuestionForm(Translations, Form):
+    """One question of the request for information, in three languages."""
 
-    text = TextAreaField(_l("Question"), filters=[strip_text], validators=[
-        DataRequired(message=_l("Write the question.")), Length(max=5000)])
+    TRANSLATED = ("text",)
+
+    text, text_sv, text_en = in_three_languages(_l("Question"), max_length=5000,
+                                                required=_l("Write the question."))
 
 
-class SynthesisForm(Form):
-    """The anonymised synthesis of the RFI responses."""
+class SynthesisForm(Translations, Form):
+    """The anonymised synthesis of the RFI responses, in three languages."""
 
-    synthesis = TextAreaField(_l("Synthesis (Markdown; do not name companies or people)"),
-                              filters=[strip_text], validators=[Optional(), Length(max=TEXT_MAX)])
+    TRANSLATED = ("synthesis",)
+    MARKDOWN = frozenset(TRANSLATED)
+    COLUMNS = {"synthesis": "rfi_synthesis"}
+
+    synthesis, synthesis_sv, synthesis_en = in_three_languages(
+        _l("Synthesis (Markdown; do not name companies or people)"), max_length=TEXT_MAX)
     save = SubmitField(_l("Save"))
     publish = SubmitField(_l("Save and publish to everyone"))
 
 
-class SummaryForm(Form):
-    """What was learned in the dialogue and what changed in the challenge."""
+class SummaryForm(Translations, Form):
+    """What was learned in the dialogue and what changed in the challenge, in three languages."""
 
-    summary = TextAreaField(_l("What was learned (Markdown)"), filters=[strip_text],
-                            validators=[Optional(), Length(max=TEXT_MAX)])
-    changes = TextAreaField(_l("What changed in the challenge (Markdown)"), filters=[strip_text],
-                            validators=[Optional(), Length(max=TEXT_MAX)])
+    TRANSLATED = ("summary", "changes")
+    MARKDOWN = frozenset(TRANSLATED)
+    COLUMNS = {"summary": "dialogue_summary", "changes": "dialogue_changes"}
+
+    summary, summary_sv, summary_en = in_three_languages(_l("What was learned (Markdown)"), max_length=TEXT_MAX)
+    changes, changes_sv, changes_en = in_three_languages(_l("What changed in the challenge (Markdown)"),
+                                                         max_length=TEXT_MAX)
     save = SubmitField(_l("Save"))
     publish = SubmitField(_l("Save and publish to everyone"))
 
@@ -179,5 +203,5 @@ def rfi_response_form(questions: list[Any], answers: dict[int, str]) -> CompanyF
 
     for question in questions:
         setattr(RfiResponseForm, f"q{question.id}", TextAreaField(
-            question.text, filters=[strip_text], validators=[Optional(), Length(max=TEXT_MAX)]))
+            question.localized("text").text, filters=[strip_text], validators=[Optional(), Length(max=TEXT_MAX)]))
     return RfiResponseForm(data={f"q{k}": v for k, v in answers.items()})

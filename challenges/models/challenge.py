@@ -14,7 +14,7 @@ from challenges.models.attachment import Attachment
 from challenges.states import ChallengeState
 from core.enums import LabelledEnum
 from core.extensions import db
-from core.i18n import Localized, localized, sql_in_languages
+from core.i18n import Translated, localized, sql_in_languages
 from core.models import sql_values, utcnow
 from core.workflow import registry
 
@@ -77,7 +77,7 @@ class Theme(db.Model):
         return localized(self, "name").text
 
 
-class Challenge(db.Model):
+class Challenge(Translated, db.Model):
     """A need a city opens to companies; moved through its lifecycle only by the workflow engine."""
 
     __tablename__ = "challenges"
@@ -118,13 +118,19 @@ class Challenge(db.Model):
     summary_sv: Mapped[str | None] = mapped_column(Text)
     summary_en: Mapped[str | None] = mapped_column(Text)
     problem: Mapped[str | None] = mapped_column(Text)
+    problem_sv: Mapped[str | None] = mapped_column(Text)
+    problem_en: Mapped[str | None] = mapped_column(Text)
     end_users: Mapped[str | None] = mapped_column(Text)
+    end_users_sv: Mapped[str | None] = mapped_column(Text)
+    end_users_en: Mapped[str | None] = mapped_column(Text)
     # What the city offers the pilots.
     offers_site_access: Mapped[bool] = mapped_column(default=True)
     offers_facilitation: Mapped[bool] = mapped_column(default=False)
     offers_data: Mapped[bool] = mapped_column(default=False)
     offers_compensation: Mapped[bool] = mapped_column(default=False)
     offer_details: Mapped[str | None] = mapped_column(Text)
+    offer_details_sv: Mapped[str | None] = mapped_column(Text)
+    offer_details_en: Mapped[str | None] = mapped_column(Text)
     # Budget, euros VAT 0.
     max_per_pilot: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     total_budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
@@ -140,13 +146,23 @@ class Challenge(db.Model):
     pilot_ends_on: Mapped[date | None]
     # Contract terms summary.
     ipr_terms: Mapped[str | None] = mapped_column(Text)
+    ipr_terms_sv: Mapped[str | None] = mapped_column(Text)
+    ipr_terms_en: Mapped[str | None] = mapped_column(Text)
     reporting_duties: Mapped[str | None] = mapped_column(Text)
+    reporting_duties_sv: Mapped[str | None] = mapped_column(Text)
+    reporting_duties_en: Mapped[str | None] = mapped_column(Text)
     personal_data_allowed: Mapped[bool] = mapped_column(default=False)
     # Dialogue outcome.
     dialogue_summary: Mapped[str | None] = mapped_column(Text)
+    dialogue_summary_sv: Mapped[str | None] = mapped_column(Text)
+    dialogue_summary_en: Mapped[str | None] = mapped_column(Text)
     dialogue_changes: Mapped[str | None] = mapped_column(Text)
+    dialogue_changes_sv: Mapped[str | None] = mapped_column(Text)
+    dialogue_changes_en: Mapped[str | None] = mapped_column(Text)
     dialogue_summary_published_at: Mapped[datetime | None]
     rfi_synthesis: Mapped[str | None] = mapped_column(Text)
+    rfi_synthesis_sv: Mapped[str | None] = mapped_column(Text)
+    rfi_synthesis_en: Mapped[str | None] = mapped_column(Text)
     rfi_synthesis_published_at: Mapped[datetime | None]
     # Facts the engine and services record.
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -174,10 +190,6 @@ class Challenge(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         primaryjoin="and_(Attachment.owner_type == 'challenges', foreign(Attachment.owner_id) == Challenge.id)",
         viewonly=True, lazy="raise_on_sql", order_by="Attachment.id")
-
-    def localized(self, field: str) -> Localized:
-        """A translated text field (title, summary) in the reader's language, else Finnish, marked a fallback."""
-        return localized(self, field)
 
     @property
     def title(self) -> str:
@@ -315,7 +327,7 @@ class PilotSite(db.Model):
                     or self.uninvited_host_name)
 
 
-class Criterion(db.Model):
+class Criterion(Translated, db.Model):
     """An evaluation criterion with its weight, anchored 0-5 scale and optional minimum score."""
 
     __tablename__ = "criteria"
@@ -340,10 +352,6 @@ class Criterion(db.Model):
     scale: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     challenge: Mapped[Challenge] = relationship(back_populates="criteria")
-
-    def localized(self, field: str) -> Localized:
-        """The name or description in the reader's language, else the Finnish one (marked a fallback)."""
-        return localized(self, field, finnish=field)
 
 
 class CriteriaTemplate(db.Model):

@@ -12,6 +12,7 @@ from auth.models import Organisation, User
 from challenges.models.challenge import Challenge
 from core.enums import LabelledEnum
 from core.extensions import db
+from core.i18n import Translated
 from core.models import sql_values, utcnow
 
 
@@ -23,7 +24,7 @@ class EventKind(LabelledEnum):
     COMPANY_DAY = "company_day", _l("Company day")
 
 
-class DialogueEvent(db.Model):
+class DialogueEvent(Translated, db.Model):
     """An info session, workshop or company day open to every company alike."""
 
     __tablename__ = "dialogue_events"
@@ -38,14 +39,22 @@ class DialogueEvent(db.Model):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
+    title_sv: Mapped[str | None] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    description_sv: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     online_url: Mapped[str | None] = mapped_column(String(500))
     location: Mapped[str | None] = mapped_column(String(300))
     capacity: Mapped[int | None]
     material: Mapped[str | None] = mapped_column(Text)
+    material_sv: Mapped[str | None] = mapped_column(Text)
+    material_en: Mapped[str | None] = mapped_column(Text)
     minutes: Mapped[str | None] = mapped_column(Text)
+    minutes_sv: Mapped[str | None] = mapped_column(Text)
+    minutes_en: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]  # material and minutes released to everyone
     reminder_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -121,7 +130,7 @@ class MeetingSlot(db.Model):
         return self.booked_by_org_id is not None
 
 
-class Question(db.Model):
+class Question(Translated, db.Model):
     """A company's question: private until published, then public with the asker anonymised."""
 
     __tablename__ = "dialogue_questions"
@@ -134,9 +143,13 @@ class Question(db.Model):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
     asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # as asked; once published, the Finnish version
+    text_sv: Mapped[str | None] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
     answer: Mapped[str | None] = mapped_column(Text)
+    answer_sv: Mapped[str | None] = mapped_column(Text)
+    answer_en: Mapped[str | None] = mapped_column(Text)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
@@ -147,7 +160,7 @@ class Question(db.Model):
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
 
 
-class RfiQuestion(db.Model):
+class RfiQuestion(Translated, db.Model):
     """One question of a challenge's request for information."""
 
     __tablename__ = "rfi_questions"
@@ -157,6 +170,8 @@ class RfiQuestion(db.Model):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
     position: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
+    text_sv: Mapped[str | None] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
 
 
 class RfiResponse(db.Model):

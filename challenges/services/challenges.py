@@ -70,15 +70,24 @@ FIELD_LABELS = {
     "ipr_terms": _TERMS, "reporting_duties": _TERMS, "personal_data_allowed": _TERMS,
     "attachments": _l("attachments"),
 }
+# The Swedish and English versions of a text are called what its Finnish one is.
+FIELD_LABELS.update({f"{name}_{lang}": FIELD_LABELS[name] for name in (
+    "problem", "end_users", "offer_details", "ipr_terms", "reporting_duties") for lang in ("sv", "en")})
+
+
+def versions(*names: str) -> tuple[str, ...]:
+    """Each text column and its Swedish and English versions (the plain column is the Finnish one)."""
+    return tuple(f"{name}{suffix}" for name in names for suffix in ("", "_sv", "_en"))
+
 
 TEXT_FIELDS = ("language", *(f"{name}_{lang}" for name in ("title", "summary") for lang in LANGUAGES),
-               "problem", "end_users")
+               *versions("problem", "end_users"))
 BUDGET_FIELDS = ("pilot_kind", "max_per_pilot", "total_budget", "pilot_count", "compensation",
                  "offers_site_access", "offers_facilitation", "offers_data", "offers_compensation",
-                 "offer_details")
+                 *versions("offer_details"))
 SCHEDULE_FIELDS = ("dialogue_starts_at", "dialogue_ends_at", "questions_close_at", "proposals_close_at",
                    "selection_on", "pilot_starts_on", "pilot_ends_on")
-TERMS_FIELDS = ("ipr_terms", "reporting_duties", "personal_data_allowed")
+TERMS_FIELDS = (*versions("ipr_terms", "reporting_duties"), "personal_data_allowed")
 
 # The schedule in order; True where the later date must be strictly after the earlier one.
 SCHEDULE_ORDER = (("dialogue_starts_at", True), ("dialogue_ends_at", False), ("questions_close_at", True),
@@ -146,10 +155,14 @@ def check_version(challenge: Challenge, seen_version: Any) -> None:
 
 
 def build_search_document(challenge: Challenge) -> str:
-    """The lower-case text the catalogue's search reads: titles, summaries, problem, end users, owning cities."""
+    """The lower-case text the catalogue's search reads: titles, summaries, problem, end users, owning cities.
+
+    Every language's version goes in, so a word of any of them finds the challenge.
+    """
     cities = [name for city in owning_cities(challenge) for name in translations(city, "name", finnish="name")]
-    parts = [*translations(challenge, "title"), *translations(challenge, "summary"), challenge.problem,
-             challenge.end_users, *cities]
+    parts = [*translations(challenge, "title"), *translations(challenge, "summary"),
+             *translations(challenge, "problem", finnish="problem"),
+             *translations(challenge, "end_users", finnish="end_users"), *cities]
     return " ".join(p.strip() for p in parts if p and p.strip()).lower()
 
 
@@ -217,6 +230,17 @@ def changed_labels(fields: list[str]) -> list[Any]:
     return list(labels.values())
 
 
+def default_terms() -> dict[str, str]:
+    """The default rights and reporting duties in Finnish, Swedish and English, by column."""
+    terms = {}
+    for language in LANGUAGES:
+        suffix = "" if language == FALLBACK_LANGUAGE else f"_{language}"
+        with force_locale(language):
+            terms[f"ipr_terms{suffix}"] = str(DEFAULT_IPR_TERMS)
+            terms[f"reporting_duties{suffix}"] = str(DEFAULT_REPORTING)
+    return terms
+
+
 # --- the staff list and creation ----------------------------------------------------------
 
 def staff_challenges(user: User, state: str | None = None, after: int | None = None,
@@ -251,7 +275,7 @@ def officer_cities(user: User) -> list[Organisation]:
 
 def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: str, title_fi: str,
                      summary_fi: str, *, language: str = FALLBACK_LANGUAGE, **texts: Any) -> Challenge:
-    """A new draft challenge led by a city, with the default contract terms in its language."""
+    """A new draft challenge led by a city, with the default contract terms in every language."""
     if city.id not in organisation_ids(user, [Role.OFFICER]):
         raise Refused(_("Only the city's officers can create its challenges."), field="city_id")
     if variant not in VARIANTS:
@@ -261,11 +285,9 @@ def create_challenge(city: Organisation, user: User, variant: str, pilot_kind: s
     if not clean(title_fi) or not clean(summary_fi):
         raise Refused(_("Write the title and summary in Finnish."), field="title_fi")
     refuse_if(not supported(language), _("Choose Finnish, Swedish or English."), "language")
-    with force_locale(language):
-        ipr, reporting = str(DEFAULT_IPR_TERMS), str(DEFAULT_REPORTING)
     challenge = Challenge(created_by_id=user.id, workflow=variant, pilot_kind=pilot_kind,
                           language=language, title_fi=clean(title_fi), summary_fi=clean(summary_fi),
-                          ipr_terms=ipr, reporting_duties=reporting, personal_data_allowed=False,
+                          **default_terms(), personal_data_allowed=False,
                           offers_compensation=pilot_kind == PilotKind.PAID.value,
                           state=ChallengeState.DRAFT.value,
                           **{k: clean(v) for k, v in texts.items() if k in TEXT_FIELDS})

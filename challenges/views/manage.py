@@ -226,6 +226,8 @@ def manage_edit(challenge_id: int, section: str):
         return _render_section(challenge, section, form)
     if not form.validate_on_submit():
         return _render_section(challenge, section, form, 400)
+    if getattr(form, "previewing", False):  # the Preview button: the rendered Markdown under the fields, not saved
+        return _render_section(challenge, section, form)
     try:
         changed = spec.save(challenge, current_user, form, form.version.data)
     except Refused as exc:

@@ -90,7 +90,7 @@ def test_schedule_refuses_questions_closing_within_six_days_of_the_proposal_dead
     message = str(refused.value.errors["questions_close_at"])
     latest = to_helsinki(proposals - timedelta(days=6))  # the date that would satisfy the rule, Helsinki time
     assert "six days" in message and "(Finnish time)" in message
-    assert f"{latest.month}/{latest.day}/{latest:%y}" in message
+    assert f"{latest:%a} {latest.day} {latest:%b} {latest.year}, {latest:%H:%M}" in message
 
 
 def test_schedule_accepts_questions_closing_exactly_six_days_before_proposals(cast):

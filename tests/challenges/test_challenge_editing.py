@@ -455,8 +455,8 @@ def test_changes_before_publication_tell_no_one(client, cast, login, make_user, 
 def test_saving_without_changes_writes_nothing(client, cast, login):
     challenge = make_challenge(cast["city"], cast["officer"])
     login(cast["officer"])
-    terms = {"version": challenge.state_version, "ipr_terms": challenge.ipr_terms,
-             "reporting_duties": challenge.reporting_duties}
+    terms = {"version": challenge.state_version, **{name: getattr(challenge, name) for name in services.TERMS_FIELDS
+                                                     if name != "personal_data_allowed"}}
     assert client.post(f"/manage/challenges/{challenge.id}/edit/terms", data=terms).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action == "challenge_updated")) == 0

@@ -147,8 +147,11 @@ def test_officer_runs_a_challenge_from_draft_to_open_call(journey_page, live_ser
     submit(page, "main form button[type=submit]")
     challenge_id = int(re.search(r"/manage/challenges/(\d+)$", page.url).group(1))
 
-    save_section(page, challenge_id, "texts", {
-        "problem": "Koululaiset jättävät välipalan väliin, ja tarjottu ruoka päätyy hävikkiin."})
+    save_section(page, challenge_id, "texts", {  # Helsinki is bilingual: Swedish is needed too
+        "problem": "Koululaiset jättävät välipalan väliin, ja tarjottu ruoka päätyy hävikkiin.",
+        "end_users": "Alakoulujen oppilaat.", "title_sv": "Mellanmål i skolorna",
+        "summary_sv": "Hälsosamma mellanmål för skolelever utan matsvinn.",
+        "problem_sv": "Eleverna hoppar över mellanmålet, och maten blir svinn.", "end_users_sv": "Lågstadieelever."})
     save_section(page, challenge_id, "sites", {
         "sites-0-name": "Kallion ala-aste", "sites-0-kind": "school", "sites-0-address": "Porvoonkatu 2"})
     save_section(page, challenge_id, "budget", {

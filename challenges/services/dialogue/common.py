@@ -82,3 +82,12 @@ def _require_acting_for(organisation: Organisation, user: User) -> None:
 def _require_company_view(challenge: Challenge) -> None:
     """Companies take part only in published challenges."""
     refuse_if(not challenge.is_public, _l("This challenge is not published."), status_code=404)
+
+
+# --- texts in three languages -----------------------------------------------------------------
+
+def set_versions(obj: object, versions: dict[str, str | None] | None, names: tuple[str, ...]) -> None:
+    """Set the Swedish and English texts of names (`minutes_sv`, ...) given in versions; None leaves them be."""
+    for key in (f"{name}_{language}" for name in names for language in ("sv", "en")):
+        if versions is not None and key in versions:
+            setattr(obj, key, (versions[key] or "").strip() or None)

@@ -28,6 +28,7 @@ from challenges.services.dialogue.common import (
     _require_company_view,
     _require_recording,
     _require_running,
+    set_versions,
 )
 from core import audit
 from core.extensions import db
@@ -48,6 +49,11 @@ class EventFields:
     online_url: str | None
     location: str | None
     capacity: int | None
+    # The Swedish and English versions; the title and description above are the Finnish ones.
+    title_sv: str | None = None
+    title_en: str | None = None
+    description_sv: str | None = None
+    description_en: str | None = None
 
 
 def _check_times(starts_at: datetime, ends_at: datetime, *, future: bool) -> None:
@@ -100,8 +106,8 @@ def update_event(event: DialogueEvent, fields: EventFields, actor: User) -> Dial
 
 
 def record_event_outcome(event: DialogueEvent, material: str | None, minutes: str | None, publish: bool,
-                         actor: User) -> DialogueEvent:
-    """Save an event's material and minutes; publishing shows them to everyone."""
+                         actor: User, versions: dict[str, str | None] | None = None) -> DialogueEvent:
+    """Save an event's material and minutes (versions: their Swedish and English texts); publishing shows them."""
     lock_row(event)  # of simultaneous first publications, one is audited as the publication
     _require_recording(event.challenge)
     if publish:
@@ -110,6 +116,7 @@ def record_event_outcome(event: DialogueEvent, material: str | None, minutes: st
         refuse_if(not (material or minutes),
                   _l("Write the material or the minutes before publishing."), "minutes")
     event.material, event.minutes = material or None, minutes or None
+    set_versions(event, versions, ("material", "minutes"))
     first = publish and event.published_at is None
     if first:
         event.published_at = utcnow()

@@ -16,6 +16,7 @@ from challenges.services.dialogue.common import (
     _require_company_view,
     answers_publishable,
     questions_open,
+    set_versions,
 )
 from core import audit
 from core.extensions import db
@@ -42,14 +43,15 @@ def ask_question(challenge: Challenge, user: User, organisation: Organisation, t
     return question
 
 
-def answer_question(question: Question, answer: str, actor: User) -> Question:
-    """Write or rewrite the answer; nobody outside the city sees it until it is published."""
+def answer_question(question: Question, answer: str, actor: User, versions: dict[str, str | None] | None = None) -> Question:
+    """Write or rewrite the answer (versions: the answer's and question's other languages); private until published."""
     lock_row(question)  # a publication sent at the same moment is seen, so a published answer stays final
     refuse_if(question.published_at is not None,
               _l("This answer has already been published and can no longer be changed."), "answer")
     refuse_if(not (answer or "").strip(), _l("Write the answer."), "answer")
     first_answer = question.answered_at is None
     question.answer, question.answered_by_id, question.answered_at = answer.strip(), actor.id, utcnow()
+    set_versions(question, versions, ("answer", "text"))
     audit.record("question_answered", question, actor, data={"challenge_id": question.challenge_id})
     if first_answer:  # a rewrite before publication is no news to the asker
         notify.question_answered(question)

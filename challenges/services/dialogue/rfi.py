@@ -13,6 +13,7 @@ from challenges.services.dialogue.common import (
     _require_recording,
     _require_running,
     rfi_open,
+    set_versions,
 )
 from challenges.services.dialogue.reading import company_rfi_responses, rfi_questions
 from core import audit
@@ -22,23 +23,26 @@ from core.refusals import Refused, refuse_if
 
 # --- request for information ------------------------------------------------------------------
 
-def add_rfi_question(challenge: Challenge, text: str, actor: User) -> RfiQuestion:
+def add_rfi_question(challenge: Challenge, text: str, actor: User, versions: dict[str, str | None] | None = None) -> RfiQuestion:
     """Add a question at the end of the challenge's RFI questionnaire."""
     _require_running(challenge, "text")
     lock_row(challenge)  # simultaneous additions take the next positions one after another
     last = db.session.scalar(select(func.max(RfiQuestion.position))
                              .where(RfiQuestion.challenge_id == challenge.id))
     question = RfiQuestion(challenge_id=challenge.id, position=(last or 0) + 1, text=text.strip())
+    set_versions(question, versions, ("text",))
     db.session.add(question)
     db.session.flush()
     audit.record("rfi_question_added", challenge, actor, data={"rfi_question_id": question.id})
     return question
 
 
-def update_rfi_question(question: RfiQuestion, challenge: Challenge, text: str, actor: User) -> RfiQuestion:
-    """Reword an RFI question."""
+def update_rfi_question(question: RfiQuestion, challenge: Challenge, text: str, actor: User,
+                        versions: dict[str, str | None] | None = None) -> RfiQuestion:
+    """Reword an RFI question (versions: its Swedish and English wording)."""
     _require_running(challenge, "text")
     question.text = text.strip()
+    set_versions(question, versions, ("text",))
     audit.record("rfi_question_updated", challenge, actor, data={"rfi_question_id": question.id})
     return question
 
@@ -87,8 +91,9 @@ def save_rfi_responses(challenge: Challenge, user: User, organisation: Organisat
     return changed
 
 
-def save_rfi_synthesis(challenge: Challenge, text: str | None, publish: bool, actor: User) -> Challenge:
-    """Write the anonymised synthesis of the RFI responses; publishing shows it to everyone."""
+def save_rfi_synthesis(challenge: Challenge, text: str | None, publish: bool, actor: User,
+                       versions: dict[str, str | None] | None = None) -> Challenge:
+    """Write the anonymised synthesis of the RFI responses (and its versions); publishing shows it to everyone."""
     lock_row(challenge)  # of simultaneous first publications, one is audited as the publication
     _require_recording(challenge, "synthesis")
     text = (text or "").strip() or None
@@ -96,6 +101,7 @@ def save_rfi_synthesis(challenge: Challenge, text: str | None, publish: bool, ac
     refuse_if(challenge.rfi_synthesis_published_at is not None and not text,
               _l("A published synthesis cannot be emptied."), "synthesis")
     challenge.rfi_synthesis = text
+    set_versions(challenge, versions, ("rfi_synthesis",))
     first = publish and challenge.rfi_synthesis_published_at is None
     if first:
         challenge.rfi_synthesis_published_at = utcnow()

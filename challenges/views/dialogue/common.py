@@ -29,8 +29,9 @@ def _me():
 
 
 def _status(form: Form) -> int:
-    """400 for a submitted form shown again with errors, 200 for a first view."""
-    return 400 if form.is_submitted() else 200
+    """400 for a submitted form shown again with errors, 200 for a first view or a preview without errors."""
+    previewing = getattr(form, "previewing", False)
+    return 400 if form.is_submitted() and (form.errors or not previewing) else 200
 
 
 def _challenge(challenge_id: int) -> Challenge:

@@ -45,7 +45,7 @@ def dialogue_event_new(challenge_id: int):
     """Announce an info session, workshop or company day."""
     challenge, can_edit = _staff(challenge_id)
     form = EventForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.previewing:
         try:
             event = service.create_event(challenge, form.fields(), _me())
         except Refused as exc:
@@ -69,7 +69,7 @@ def dialogue_event_edit(challenge_id: int, event_id: int):
     if request.method == "GET":
         form.starts_at.data = helsinki_clock(event.starts_at)
         form.ends_at.data = helsinki_clock(event.ends_at)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.previewing:
         try:
             service.update_event(event, form.fields(), _me())
         except Refused as exc:
@@ -101,10 +101,10 @@ def dialogue_event_record(challenge_id: int, event_id: int):
     challenge, can_edit = _staff(challenge_id)
     event = _child(DialogueEvent, challenge, event_id)
     form = EventRecordForm(obj=event)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.previewing:
         try:
             service.record_event_outcome(event, form.material.data, form.minutes.data, form.publish.data,
-                                         _me())
+                                         _me(), form.versions())
         except Refused as exc:
             db.session.rollback()
             put_on_form(form, exc)

@@ -70,9 +70,9 @@ def dialogue_answer(challenge_id: int, question_id: int):
     challenge, can_edit = _staff(challenge_id)
     question = _child(Question, challenge, question_id)
     form = AnswerForm(obj=question)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.previewing:
         try:
-            service.answer_question(question, form.answer.data, _me())
+            service.answer_question(question, form.answer.data, _me(), form.versions())
         except Refused as exc:
             db.session.rollback()
             put_on_form(form, exc)

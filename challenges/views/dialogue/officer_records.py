@@ -28,7 +28,7 @@ def dialogue_rfi_manage(challenge_id: int):
     form = RfiQuestionForm()
     if form.validate_on_submit():
         try:
-            service.add_rfi_question(challenge, form.text.data, _me())
+            service.add_rfi_question(challenge, form.text.data, _me(), form.versions())
         except Refused as exc:
             db.session.rollback()
             put_on_form(form, exc)
@@ -50,7 +50,7 @@ def dialogue_rfi_question_edit(challenge_id: int, question_id: int):
     form = RfiQuestionForm(obj=question)
     if form.validate_on_submit():
         try:
-            service.update_rfi_question(question, challenge, form.text.data, _me())
+            service.update_rfi_question(question, challenge, form.text.data, _me(), form.versions())
         except Refused as exc:
             db.session.rollback()
             put_on_form(form, exc)
@@ -95,10 +95,10 @@ def dialogue_rfi_responses(challenge_id: int):
 def dialogue_rfi_synthesis(challenge_id: int):
     """Write the anonymised synthesis of the RFI answers and publish it."""
     challenge, can_edit = _staff(challenge_id)
-    form = SynthesisForm(data={"synthesis": challenge.rfi_synthesis})
-    if form.validate_on_submit():
+    form = SynthesisForm(data={"synthesis": challenge.rfi_synthesis, **SynthesisForm.initial_versions(challenge)})
+    if form.validate_on_submit() and not form.previewing:
         try:
-            service.save_rfi_synthesis(challenge, form.synthesis.data, form.publish.data, _me())
+            service.save_rfi_synthesis(challenge, form.synthesis.data, form.publish.data, _me(), form.versions())
         except Refused as exc:
             db.session.rollback()
             put_on_form(form, exc)
@@ -118,11 +118,12 @@ def dialogue_rfi_synthesis(challenge_id: int):
 def dialogue_summary(challenge_id: int):
     """Write what was learned and what changed; publishing it lets the call open."""
     challenge, can_edit = _staff(challenge_id)
-    form = SummaryForm(data={"summary": challenge.dialogue_summary, "changes": challenge.dialogue_changes})
-    if form.validate_on_submit():
+    form = SummaryForm(data={"summary": challenge.dialogue_summary, "changes": challenge.dialogue_changes,
+                             **SummaryForm.initial_versions(challenge)})
+    if form.validate_on_submit() and not form.previewing:
         try:
             service.save_dialogue_summary(challenge, form.summary.data, form.changes.data, form.publish.data,
-                                          _me())
+                                          _me(), form.versions())
         except Refused as exc:
             db.session.rollback()
             put_on_form(form, exc)
