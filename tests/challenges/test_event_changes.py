@@ -120,6 +120,23 @@ def test_nobody_registers_for_a_cancelled_event_and_it_gets_no_reminder(app, dw,
     assert remind_event_participants() == 0 and outbox == []
 
 
+def test_a_cancelled_event_is_neither_edited_nor_left_by_its_registrants(app, dw, outbox):
+    starts = _whole_minutes()
+    event = add_event(dw.challenge, starts_at=starts, ends_at=starts + timedelta(hours=2))
+    _registered(dw, event, (dw.member, dw.company))
+    service.cancel_event(event, "Sali on varattu.", dw.officer)
+    db.session.commit()
+    outbox.clear()
+    response = as_user(app, dw.officer).post(_manage_url(dw, event, "edit"), data={
+        "kind": "info_session", "title": "Info session", "starts_at": _clock(starts + timedelta(days=1)),
+        "ends_at": _clock(starts + timedelta(days=1, hours=2)), "location": "Oodi"})
+    assert response.status_code == 400 and "This event has been cancelled." in html(response)
+    response = as_user(app, dw.member).post(_event_url(dw, event, "/cancel"), data={"organisation_id": dw.company.id})
+    assert response.status_code == 400 and "This event has been cancelled." in html(response)
+    db.session.expire_all()
+    assert db.session.get(DialogueEvent, event.id).location == "City Hall" and outbox == []
+
+
 # --- changing an event ----------------------------------------------------------------------------
 
 def test_a_new_time_and_place_are_emailed_from_what_to_what(app, dw, make_user, outbox):
@@ -199,7 +216,7 @@ def test_the_waiting_list_email_leaves_the_online_link_out(app, dw, make_user, o
 # --- when the dialogue or the event is over -------------------------------------------------------
 
 def test_registration_is_refused_once_the_dialogue_has_ended(app, dw):
-    event = add_event(dw.challenge, starts_in=timedelta(days=3))
+    event = add_event(dw.challenge, starts_in=timedelta(days=3), capacity=10)
     dw.challenge.dialogue_ends_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     response = as_user(app, dw.member).post(_event_url(dw, event, "/register"),
@@ -208,7 +225,7 @@ def test_registration_is_refused_once_the_dialogue_has_ended(app, dw):
     assert "The market dialogue of this challenge has ended" in html(response)
     assert db.session.scalar(select(EventRegistration.id)) is None
     page = html(as_user(app, dw.member).get(f"/challenges/{dw.challenge.id}/dialogue"))
-    assert f'action="{_event_url(dw, event, "/register")}"' not in page
+    assert f'action="{_event_url(dw, event, "/register")}"' not in page and "Free places" not in page
 
 
 def test_registration_refusal_is_translated_for_a_finnish_company(app, dw, make_user):

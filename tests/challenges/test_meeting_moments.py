@@ -91,7 +91,7 @@ def test_booking_is_refused_once_the_dialogue_has_ended_and_the_page_offers_none
     db.session.expire_all()
     assert db.session.get(MeetingSlot, slot.id).booked_by_org_id is None
     page = html(as_user(app, dw.member).get(f"/challenges/{dw.challenge.id}/dialogue"))
-    assert f"/meetings/{slot.id}/book" not in page
+    assert f"/meetings/{slot.id}/book" not in page and "Not available" in page
 
 
 def test_a_meeting_cancelled_by_the_city_cannot_be_booked_or_given_minutes(app, dw):
@@ -105,6 +105,8 @@ def test_a_meeting_cancelled_by_the_city_cannot_be_booked_or_given_minutes(app, 
     db.session.expire_all()
     assert db.session.get(MeetingSlot, slot.id).minutes is None
     assert service.meetings_without_minutes(dw.challenge) == []  # cancelled: the dialogue may close
+    response = _book(app, dw, slot, dw.other_member, dw.other_company)
+    assert response.status_code == 400 and "This meeting time has been cancelled." in html(response)
 
 
 # --- offering times: within the dialogue, never overlapping ---------------------------------------

@@ -21,6 +21,7 @@ from challenges.services import dialogue as service
 from challenges.views.dialogue.common import MANAGE, _child, _me, _staff, _status
 from core.extensions import db
 from core.i18n import to_helsinki
+from core.models import utcnow
 from core.pagination import after_arg
 from core.refusals import Refused, put_on_form
 
@@ -31,12 +32,13 @@ from core.refusals import Refused, put_on_form
 def dialogue_manage(challenge_id: int):
     """The officer's overview of the dialogue: events, meetings, questions, RFI and summary."""
     challenge, can_edit = _staff(challenge_id)
-    slots = service.meeting_slots(challenge, with_bookers=True)
+    slots, now = service.meeting_slots(challenge, with_bookers=True), utcnow()
     return render_template(
         "challenges/dialogue_manage.html", challenge=challenge, can_edit=can_edit, slots=slots,
         events=service.event_statuses(challenge), question_counts=service.question_counts(challenge),
         rfi_count=len(service.rfi_questions(challenge)), running=service.dialogue_running(challenge),
-        missing=[s for s in slots if s.is_booked and s.minutes_recorded_at is None])
+        missing=[s for s in slots if s.is_booked and s.minutes_recorded_at is None and not s.is_cancelled
+                 and s.starts_at <= now])  # as meetings_without_minutes, without another query
 
 
 def _event_form_page(challenge: Challenge, can_edit: bool, form: EventForm, event: DialogueEvent | None):
