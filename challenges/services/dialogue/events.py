@@ -147,7 +147,7 @@ def cancel_events_ahead(challenge: Challenge, reason: str, actor: User | None, *
     events = list(db.session.scalars(
         select(DialogueEvent).where(DialogueEvent.challenge_id == challenge.id, DialogueEvent.starts_at > utcnow(),
                                     DialogueEvent.cancelled_at.is_(None))
-        .order_by(DialogueEvent.id).with_for_update()))
+        .order_by(DialogueEvent.id).with_for_update(of=DialogueEvent)))
     for event in events:
         _cancel(event, reason, actor, notify=notify)
     return events

@@ -115,7 +115,7 @@ def cancel_meetings_ahead(challenge: Challenge, reason: str, actor: User | None,
     slots = list(db.session.scalars(
         select(MeetingSlot).where(MeetingSlot.challenge_id == challenge.id, MeetingSlot.starts_at > utcnow(),
                                   MeetingSlot.booked_by_org_id.is_not(None), MeetingSlot.cancelled_at.is_(None))
-        .order_by(MeetingSlot.id).with_for_update()))
+        .order_by(MeetingSlot.id).with_for_update(of=MeetingSlot)))
     for slot in slots:
         slot.cancelled_at, slot.cancel_reason = utcnow(), reason
         audit.record("meeting_cancelled", slot, actor, data={"organisation_id": slot.booked_by_org_id,
