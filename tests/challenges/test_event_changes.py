@@ -256,3 +256,12 @@ def test_an_event_outside_the_dialogues_dates_is_refused_by_the_service(app, dw)
         "location": "Oodi"})
     assert response.status_code == 400  # in the past, and before the dialogue
     assert db.session.scalar(select(DialogueEvent.id)) is None
+
+
+def test_the_officers_forms_say_the_dialogues_dates_and_who_is_told_of_a_change(app, dw):
+    event = add_event(dw.challenge)
+    client = as_user(app, dw.officer)
+    base = f"/manage/challenges/{dw.challenge.id}/dialogue"
+    for url in (f"{base}/events/new", f"{base}/events/{event.id}/edit", f"{base}/meetings", f"{base}/meetings/series"):
+        assert "The market dialogue runs from" in html(client.get(url)), url
+    assert "emailed when the time or the place changes" in html(client.get(f"{base}/events/{event.id}/edit"))
