@@ -11,9 +11,11 @@ def init_app(app: Flask) -> None:
     from challenges import (audit_labels, dialogue_jobs, jobs, models, ownership, permissions,  # noqa: F401
                             views, workflow)
     from challenges.notifications.lifecycle import challenge_transitioned
+    from challenges.services.dialogue.ending import dialogue_stopped
     from core.workflow import transitioned
 
     transitioned.connect(challenge_transitioned, sender=workflow.FAMILY)
+    transitioned.connect(dialogue_stopped, sender=workflow.FAMILY)  # what was ahead is cancelled
     app.register_blueprint(bp)
     app.jinja_env.globals["can_manage_challenges"] = permissions.can_manage_list
     # Pages name a challenge's cities by asking the ownership helper, as code does.

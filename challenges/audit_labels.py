@@ -39,16 +39,21 @@ ACTION_LABELS = {
     "dialogue_event_registration_cancelled": _l("Event registration cancelled"),
     "dialogue_event_waitlist_promoted": _l("Moved up from an event's waiting list"),
     "dialogue_event_reminder_sent": _l("Event reminder sent"),
+    "dialogue_event_cancelled": _l("Dialogue event cancelled"),
+    "dialogue_event_messaged": _l("Message sent to an event's registrants"),
     # one-to-one meetings
     "meeting_slot_created": _l("Meeting time offered"),
     "meeting_slot_deleted": _l("Meeting time removed"),
     "meeting_booked": _l("Meeting booked"),
     "meeting_booking_cancelled": _l("Meeting booking cancelled"),
     "meeting_minutes_recorded": _l("Meeting minutes recorded"),
+    "meeting_slots_created": _l("Series of meeting times offered"),
+    "meeting_cancelled": _l("Booked meeting cancelled by the city"),
     # questions and answers
     "question_asked": _l("Question asked"),
     "question_answered": _l("Question answered"),
     "answer_published": _l("Answer published"),
+    "question_reworded": _l("Question reworded before publishing"),
     # request for information and the dialogue summary
     "rfi_question_added": _l("RFI question added"),
     "rfi_question_updated": _l("RFI question edited"),

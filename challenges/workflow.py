@@ -113,6 +113,11 @@ def dialogue_complete(challenge: Challenge, user: Any) -> Any:
     return None
 
 
+def ends_dialogue_early(challenge: Challenge) -> bool:
+    """Ending the market dialogue before its scheduled end needs a reason (what is ahead gets cancelled)."""
+    return challenge.dialogue_ends_at is not None and utcnow() < challenge.dialogue_ends_at
+
+
 # --- effects: facts recorded with the move -----------------------------------------------
 
 def mark_published(challenge: Challenge, user: Any) -> None:
@@ -174,7 +179,7 @@ with_dialogue = _workflow(WITH_DIALOGUE, _l("With a market dialogue before the c
     T("start_dialogue", (S.APPROVED,), S.MARKET_DIALOGUE, {OFFICER, SYSTEM}, _l("Start the market dialogue"),
       guards=(dialogue_date_reached,)),
     T("open_call", (S.MARKET_DIALOGUE,), S.OPEN, {OFFICER}, _l("Close the dialogue and open the call"),
-      guards=(dialogue_complete, deadline_ahead), effect=lock_criteria),
+      guards=(dialogue_complete, deadline_ahead), effect=lock_criteria, comment_required=ends_dialogue_early),
 ], tuple(S))
 
 direct = _workflow(DIRECT, _l("Without a market dialogue: the call opens after approval"), [

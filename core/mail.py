@@ -57,6 +57,7 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text)  # a calendar invitation sent as an attachment
 
 
 def render_email(event: str, locale: str, **context: Any) -> tuple[str, str, str]:
@@ -83,6 +84,7 @@ class Letter:
     locale: str
     context: dict[str, Any] = field(default_factory=dict)
     key: int = 0
+    ics: str | None = None  # an iCalendar text attached as invite.ics
 
 
 def render_subject(event: str, locale: str, **context: Any) -> str:
@@ -111,7 +113,7 @@ def queue_emails(event: str, letters: Iterable[Letter]) -> list[OutboxMessage]:
             continue
         subject, text, html = render_email(event, letter.locale, **letter.context)
         messages.append(OutboxMessage(event=event, recipient=letter.to, locale=letter.locale, subject=subject,
-                                      body_text=text, body_html=html))
+                                      body_text=text, body_html=html, ics=letter.ics))
     db.session.add_all(messages)
     db.session.flush()
     for message in messages:  # one delivery job per transaction, whatever the number of messages
@@ -138,7 +140,7 @@ def _claim(ids: list[int]) -> list[Any]:
                or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT))
         .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body_text,
-                   OutboxMessage.body_html)
+                   OutboxMessage.body_html, OutboxMessage.ics)
     ).all()
     db.session.commit()
     return sorted(claimed, key=lambda message: message.id)
@@ -168,6 +170,8 @@ class _SmtpSession:
         # Messages stored before subjects were made safe would otherwise fail on every attempt.
         email = Message(subject=single_line(message.subject, SUBJECT_LENGTH), recipients=[message.recipient],
                         body=message.body_text, html=message.body_html)
+        if message.ics:
+            email.attach("invite.ics", "text/calendar; charset=utf-8", message.ics.encode())
         try:
             self.connection.send(email)
         except Exception:

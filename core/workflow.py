@@ -216,7 +216,7 @@ class Transition:
     roles: frozenset[str]
     label: Any
     guards: tuple[Guard, ...] = ()
-    comment_required: bool = False
+    comment_required: bool | Callable[[Any], bool] = False  # a callable decides per object
     style: str = "primary"
     effect: Callable[[Any, Any], None] | None = None  # records facts of the move, e.g. a timestamp
 
@@ -225,6 +225,11 @@ class Transition:
         object.__setattr__(self, "target", _state_name(self.target))
         object.__setattr__(self, "roles", frozenset(self.roles))
         object.__setattr__(self, "guards", tuple(self.guards))
+
+    def needs_comment(self, obj: Any) -> bool:
+        """Whether taking this action on obj needs a reason."""
+        required = self.comment_required
+        return bool(required(obj) if callable(required) else required)
 
 
 @dataclass(frozen=True)
@@ -377,7 +382,7 @@ class Workflow:
         reason = self.blocked_reason(t, obj, user)
         if reason:
             raise Blocked(reason)
-        if t.comment_required and not (comment or "").strip():
+        if t.needs_comment(obj) and not (comment or "").strip():
             raise CommentRequired(_l("Write a reason for this action."), field="comment")
         return t
 

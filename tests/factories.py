@@ -911,6 +911,16 @@ MATRIX: dict[str, Entry] = {
         "GET", lambda w: f"{_manage_dialogue(w)}/events/{w.event.id}/registrations", members_only(CITY_STAFF)),
     "challenges.dialogue_event_record": Entry(
         "GET", lambda w: f"{_manage_dialogue(w)}/events/{w.event.id}/record", members_only(CITY_STAFF)),
+    "challenges.dialogue_event_cancel": Entry(
+        "GET", lambda w: f"{_manage_dialogue(w)}/events/{w.event.id}/cancel", members_only(CITY_STAFF)),
+    "challenges.dialogue_event_registrations_csv": Entry(
+        "GET", lambda w: f"{_manage_dialogue(w)}/events/{w.event.id}/registrations.csv", members_only(CITY_STAFF)),
+    "challenges.dialogue_event_message": Entry(
+        "GET", lambda w: f"{_manage_dialogue(w)}/events/{w.event.id}/message", members_only(CITY_STAFF)),
+    "challenges.dialogue_slot_series": Entry("GET", lambda w: f"{_manage_dialogue(w)}/meetings/series",
+                                             members_only(CITY_STAFF)),
+    "challenges.dialogue_question_wording": Entry(
+        "GET", lambda w: f"{_manage_dialogue(w)}/questions/{w.question.id}/wording", members_only(CITY_STAFF)),
     "challenges.dialogue_slots": Entry("GET", lambda w: f"{_manage_dialogue(w)}/meetings",
                                        members_only(CITY_STAFF)),
     "challenges.dialogue_slot_delete": Entry(

@@ -5,18 +5,18 @@ Times are typed as Helsinki wall-clock time and converted to UTC with
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateTimeLocalField, Field, IntegerField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField, URLField)
+from wtforms import (BooleanField, DateField, DateTimeLocalField, Field, IntegerField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField, URLField)
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from auth.models import Organisation
 from challenges.forms.languages import OTHER_LANGUAGES, Translations, in_three_languages
 from challenges.models import EventKind
-from challenges.services.dialogue import EventFields
+from challenges.services.dialogue import EventFields, SlotSeries
 from core.forms import Form
 from core.i18n import helsinki_to_utc, to_helsinki
 
@@ -205,3 +205,58 @@ def rfi_response_form(questions: list[Any], answers: dict[int, str]) -> CompanyF
         setattr(RfiResponseForm, f"q{question.id}", TextAreaField(
             question.localized("text").text, filters=[strip_text], validators=[Optional(), Length(max=TEXT_MAX)]))
     return RfiResponseForm(data={f"q{k}": v for k, v in answers.items()})
+
+
+# --- the officer's quick forms: cancelling an event, a series of meeting times, messages, rewording -----
+
+class CancelEventForm(Form):
+    """Why the city cancels an event; everyone registered or waiting is told."""
+
+    reason = TextAreaField(_l("Why is the event cancelled?"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Say why the event is cancelled.")), Length(max=2000)])
+
+
+def _minutes(label: Any, least: int, message: Any) -> IntegerField:
+    """A number of minutes, at most a working day."""
+    return IntegerField(label, validators=[InputRequired(message=message), NumberRange(
+        min=least, max=600, message=_l("Enter minutes from %(min)d to %(max)d."))])
+
+
+class SlotSeriesForm(Form):
+    """Many one-to-one meeting times at once: days from–to, the hours of each day, length and gap."""
+
+    first_day = DateField(_l("First day"), validators=[InputRequired(message=_l("Enter the first day."))])
+    last_day = DateField(_l("Last day"), validators=[InputRequired(message=_l("Enter the last day."))])
+    day_starts = TimeField(_l("Each day from (Helsinki time)"),
+                           validators=[InputRequired(message=_l("Enter when the first meeting of a day starts."))])
+    day_ends = TimeField(_l("Each day until (Helsinki time)"),
+                         validators=[InputRequired(message=_l("Enter when the last meeting of a day ends."))])
+    length = _minutes(_l("Length of a meeting (minutes)"), 5, _l("Enter the length of a meeting."))
+    gap = _minutes(_l("Gap between meetings (minutes)"), 0, _l("Enter the gap between meetings (0 for none)."))
+    place = StringField(_l("Place or online link"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Say where the meetings take place.")), Length(max=500)])
+    weekdays_only = BooleanField(_l("Weekdays only (no meetings on Saturdays and Sundays)"), default=True)
+
+    def series(self) -> SlotSeries:
+        """What was typed, as a series the service turns into meeting times."""
+        return SlotSeries(first=self.first_day.data, last=self.last_day.data, day_starts=self.day_starts.data,
+                          day_ends=self.day_ends.data, length=timedelta(minutes=self.length.data),
+                          gap=timedelta(minutes=self.gap.data), place=self.place.data,
+                          weekdays_only=bool(self.weekdays_only.data))
+
+
+class RegistrantsMessageForm(Form):
+    """A message from the city to an event's registrants."""
+
+    subject = StringField(_l("Subject"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Write a subject.")), Length(max=200)])
+    body = TextAreaField(_l("Message"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Write the message.")), Length(max=5000)])
+    include_waiting = BooleanField(_l("Send it to the waiting list too"))
+
+
+class QuestionWordingForm(Form):
+    """The question as it will be published: reworded to leave out who asked."""
+
+    text = TextAreaField(_l("Question as published"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Write the question.")), Length(max=5000)])

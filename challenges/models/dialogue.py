@@ -33,6 +33,7 @@ class DialogueEvent(Translated, db.Model):
         CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("online_url IS NOT NULL OR location IS NOT NULL", name="has_place"),
+        CheckConstraint("(cancelled_at IS NULL) = (cancel_reason IS NULL)", name="cancel_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +59,9 @@ class DialogueEvent(Translated, db.Model):
     published_at: Mapped[datetime | None]  # material and minutes released to everyone
     reminder_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A cancelled event stays listed, with its reason; nobody registers for it any more.
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     challenge: Mapped[Challenge] = relationship(lazy="joined", innerjoin=True)
 
@@ -65,6 +69,11 @@ class DialogueEvent(Translated, db.Model):
     def kind_label(self):
         """The translated kind."""
         return EventKind.label_of(self.kind)
+
+    @property
+    def is_cancelled(self) -> bool:
+        """True once the city has cancelled the event."""
+        return self.cancelled_at is not None
 
 
 class RegistrationStatus(str, enum.Enum):
@@ -108,6 +117,7 @@ class MeetingSlot(db.Model):
         # One booking per company per challenge, enforced by the database.
         UniqueConstraint("challenge_id", "booked_by_org_id", name="uq_meeting_slots_challenge_company"),
         Index("ix_meeting_slots_challenge_start", "challenge_id", "starts_at"),
+        CheckConstraint("(cancelled_at IS NULL) = (cancel_reason IS NULL)", name="cancel_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +130,9 @@ class MeetingSlot(db.Model):
     booked_at: Mapped[datetime | None]
     minutes: Mapped[str | None] = mapped_column(Text)
     minutes_recorded_at: Mapped[datetime | None]
+    # A booked meeting cancelled by the city (the dialogue ended early) keeps who had booked it.
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     challenge: Mapped[Challenge] = relationship(lazy="joined", innerjoin=True)
     booked_by_org: Mapped[Organisation | None] = relationship(lazy="joined")
@@ -128,6 +141,11 @@ class MeetingSlot(db.Model):
     def is_booked(self) -> bool:
         """True when a company has booked the slot."""
         return self.booked_by_org_id is not None
+
+    @property
+    def is_cancelled(self) -> bool:
+        """True once the city has cancelled the meeting."""
+        return self.cancelled_at is not None
 
 
 class Question(Translated, db.Model):
@@ -147,6 +165,8 @@ class Question(Translated, db.Model):
     text_sv: Mapped[str | None] = mapped_column(Text)
     text_en: Mapped[str | None] = mapped_column(Text)
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when an officer reworded the question before publishing; the original is in the audit log.
+    text_edited_at: Mapped[datetime | None]
     answer: Mapped[str | None] = mapped_column(Text)
     answer_sv: Mapped[str | None] = mapped_column(Text)
     answer_en: Mapped[str | None] = mapped_column(Text)

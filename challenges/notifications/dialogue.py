@@ -45,7 +45,7 @@ def registration_confirmed(registration: EventRegistration) -> None:
 
 def registration_waiting(registration: EventRegistration, place: int) -> None:
     """The event is full: you are on the waiting list, place N."""
-    _about_event("dialogue_registration_waiting", registration, place=place)
+    _about_event("dialogue_registration_waiting", registration, place=place, with_link=False)
 
 
 def waitlist_promoted(registration: EventRegistration) -> None:

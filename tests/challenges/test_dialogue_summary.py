@@ -50,7 +50,8 @@ def test_publishing_the_summary_and_recording_minutes_let_the_dialogue_close(app
     db.session.expire_all()
     assert _blocked_by(dw) is None
     assert audit_count("dialogue_summary_published") == 1
-    workflow_of(dw.challenge).apply(dw.challenge, "open_call", dw.officer)
+    # Before its scheduled end, ending the dialogue needs a reason.
+    workflow_of(dw.challenge).apply(dw.challenge, "open_call", dw.officer, comment="Enough was learned.")
     db.session.commit()
     assert dw.challenge.state == S.OPEN.value
 

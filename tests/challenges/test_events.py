@@ -16,6 +16,7 @@ from challenges.models import ChallengeState, DialogueEvent, EventRegistration
 from challenges.services import dialogue as service
 from core.extensions import db
 from core.mail import OutboxMessage
+from core.models import utcnow
 from tests.factories import (COMPANY_ACTION, OFFICER_ACTION, OFFICER_PAGE, PUBLIC_PAGE, add_event, as_user,
                              assert_outcome, audit_count, count_queries, dialogue_challenge, html, outcome, person)
 
@@ -30,6 +31,8 @@ def company_person(make_user, company: Organisation, **fields: Any) -> User:
 # --- announcing events ---------------------------------------------------------------------------
 
 def test_officer_creates_event_with_helsinki_time_stored_in_utc(app, dw):
+    dw.challenge.dialogue_ends_at = datetime(2031, 12, 31, tzinfo=timezone.utc)  # the event is in the window
+    db.session.commit()
     url = f"/manage/challenges/{dw.challenge.id}/dialogue/events/new"
     response = as_user(app, dw.officer).post(url, data={
         "kind": "workshop", "title": "Co-design workshop", "starts_at": "2031-06-10T10:00",
@@ -83,7 +86,8 @@ def service_clock(value: datetime) -> str:
 
 
 def test_raising_capacity_moves_the_waiting_list_up(app, dw, make_user, outbox):
-    event = add_event(dw.challenge, capacity=1)
+    starts = utcnow().replace(second=0, microsecond=0) + timedelta(days=3)  # as the form sends it: no change
+    event = add_event(dw.challenge, capacity=1, starts_at=starts, ends_at=starts + timedelta(hours=2))
     waiting_person = company_person(make_user, dw.other_company)
     service.register_for_event(event, dw.member, dw.company)
     service.register_for_event(event, waiting_person, dw.other_company)

@@ -1,7 +1,7 @@
 """One-to-one meetings: slots offered to all alike, one booking per company, cancelling, minutes."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -31,6 +31,8 @@ def _booker(slot) -> int | None:
 # --- offering times -------------------------------------------------------------------------------
 
 def test_officer_offers_a_meeting_time(app, dw):
+    dw.challenge.dialogue_ends_at = datetime(2031, 12, 31, tzinfo=timezone.utc)  # the time is in the window
+    db.session.commit()
     response = as_user(app, dw.officer).post(f"/manage/challenges/{dw.challenge.id}/dialogue/meetings", data={
         "starts_at": "2031-03-02T09:00", "ends_at": "2031-03-02T09:45", "place": "Teams"})
     assert response.status_code == 302

@@ -153,6 +153,21 @@ def test_comment_is_required_where_the_table_says(db, person, action, state, rol
     assert sample.state == state
 
 
+def test_a_comment_rule_may_depend_on_the_object(db, person):
+    untitled_needs_reason = Transition("submit", ("draft",), "review", frozenset({"author"}), "Submit",
+                                       comment_required=lambda obj: not obj.title)
+    workflow = make_workflow("sample.v7", [untitled_needs_reason, *TRANSITIONS[1:]])
+    assert untitled_needs_reason.needs_comment(Sample(title="")) is True
+    assert untitled_needs_reason.needs_comment(Sample(title="Named")) is False
+    untitled = Sample(title="")
+    with pytest.raises(CommentRequired):
+        workflow.apply(untitled, "submit", person("author"))
+    assert untitled.state == "draft"
+    titled = Sample(title="Named")
+    workflow.apply(titled, "submit", person("author"))
+    assert titled.state == "review"
+
+
 def test_stale_page_is_refused(db, person):
     sample = Sample(state="review")
     with force_locale("en"), pytest.raises(StaleState, match="out of date"):

@@ -68,10 +68,13 @@ def logout(page) -> None:
     assert page.locator("header a[href='/login']").count() == 1
 
 
-def transition(page, challenge_id: int, action: str) -> None:
-    """Take a workflow action with its button on the challenge's staff overview."""
+def transition(page, challenge_id: int, action: str, reason: str | None = None) -> None:
+    """Take a workflow action with its button on the challenge's staff overview (writing its reason)."""
     page.goto(f"/manage/challenges/{challenge_id}")
-    submit(page, f"form:has(input[name=action][value={action}]) button[type=submit]")
+    form = f"form:has(input[name=action][value={action}])"
+    if reason is not None:
+        page.locator(f"{form} textarea[name=comment]").fill(reason)
+    submit(page, f"{form} button[type=submit]")
     assert page.locator("#error-summary, .alert-danger").count() == 0
     assert page.locator(".alert-success").count() == 1
 
@@ -236,7 +239,8 @@ def test_officer_runs_a_challenge_from_draft_to_open_call(journey_page, live_ser
     submit(page, "input[type=submit][name=publish]")
     assert page.locator("input[type=submit][name=save]").count() == 0  # offered only before publication
     assert state_of(live_server, challenge_id) == ChallengeState.MARKET_DIALOGUE.value
-    transition(page, challenge_id, "open_call")
+    # The dialogue was to run nine days more: ending it now needs a reason.
+    transition(page, challenge_id, "open_call", reason="Yritykset vastasivat jo kaikkeen, mitä kysyimme.")
     assert state_of(live_server, challenge_id) == ChallengeState.OPEN.value
     assert page.locator("form:has(input[name=action][value=open_call])").count() == 0
     logout(page)

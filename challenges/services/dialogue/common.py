@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from auth.models import Organisation, User
 from challenges.models import Challenge, ChallengeState, RegistrationStatus
 from challenges.permissions import company_ids
 from core.models import utcnow
-from core.refusals import refuse_if
+from core.refusals import Refused, refuse_if
 
 S = ChallengeState
 REGISTERED, WAITING, CANCELLED = (RegistrationStatus.REGISTERED.value, RegistrationStatus.WAITING.value,
@@ -55,16 +56,40 @@ def answer_deadline_near(challenge: Challenge, now: datetime | None = None) -> b
     return deadline is not None and (now or utcnow()) > deadline - ANSWER_WARNING
 
 
-def rfi_open(challenge: Challenge, now: datetime | None = None) -> bool:
-    """Companies answer the RFI until the dialogue ends."""
+def dialogue_open(challenge: Challenge, now: datetime | None = None) -> bool:
+    """Companies take part (register, book, answer the RFI) while the dialogue runs, until its scheduled end."""
     ends = challenge.dialogue_ends_at
     return dialogue_running(challenge) and (ends is None or (now or utcnow()) < ends)
+
+
+def rfi_open(challenge: Challenge, now: datetime | None = None) -> bool:
+    """Companies answer the RFI until the dialogue ends."""
+    return dialogue_open(challenge, now)
 
 
 def _require_running(challenge: Challenge, field: str | None = None) -> None:
     """Refuse unless the dialogue of the challenge is running (or approved to start)."""
     refuse_if(not dialogue_running(challenge),
               _l("The market dialogue of this challenge is not running."), field)
+
+
+def _require_open(challenge: Challenge) -> None:
+    """Refuse a company's registration or booking once the dialogue has ended (or is not running)."""
+    _require_running(challenge)
+    refuse_if(not dialogue_open(challenge),
+              _l("The market dialogue of this challenge has ended: its events and meetings take no more "
+                 "registrations or bookings."))
+
+
+def _check_window(challenge: Challenge, starts_at: datetime, ends_at: datetime) -> None:
+    """An event or a meeting takes place within the dates of the market dialogue."""
+    first, last = challenge.dialogue_starts_at, challenge.dialogue_ends_at
+    if first is not None and starts_at < first:
+        raise Refused(_l("The market dialogue starts %(start)s: choose a time after that.",
+                         start=format_datetime(first, "short")), "starts_at")
+    if last is not None and ends_at > last:
+        raise Refused(_l("The market dialogue ends %(end)s: choose a time that ends before that.",
+                         end=format_datetime(last, "short")), "ends_at")
 
 
 def _require_recording(challenge: Challenge, field: str | None = None) -> None:

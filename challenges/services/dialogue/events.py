@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _n
+from flask_babel import ngettext
 from icalendar import Calendar, Event
 from sqlalchemy import func, select, update
 
@@ -18,14 +18,17 @@ from challenges.models import (
     EventRegistration,
 )
 from challenges.notifications import dialogue as notify
+from challenges.notifications import events as event_notify
 from challenges.services.dialogue.common import (
     CANCELLED,
     REGISTERED,
     REMINDER_AHEAD,
     WAITING,
     S,
+    _check_window,
     _require_acting_for,
     _require_company_view,
+    _require_open,
     _require_recording,
     _require_running,
     set_versions,
@@ -73,6 +76,7 @@ def create_event(challenge: Challenge, fields: EventFields, actor: User) -> Dial
     """Announce an info session, workshop or company day to every company."""
     _require_running(challenge)
     _check_event(fields, future=True)
+    _check_window(challenge, fields.starts_at, fields.ends_at)
     event = DialogueEvent(challenge_id=challenge.id, **vars(fields))
     db.session.add(event)
     db.session.flush()
@@ -86,23 +90,94 @@ def _registered_count(event: DialogueEvent) -> int:
         EventRegistration.event_id == event.id, EventRegistration.status == REGISTERED))
 
 
+# What registrants are told when it changes: the time and the place.
+NOTIFIED_FIELDS = ("starts_at", "ends_at", "location", "online_url")
+
+
 def update_event(event: DialogueEvent, fields: EventFields, actor: User) -> DialogueEvent:
-    """Change an event; more places move the waiting list up, a new time re-arms the reminder."""
+    """Change an event; more places move the waiting list up, a new time re-arms the reminder.
+
+    A new time or place is emailed to everyone registered or waiting, with what it was before.
+    """
     _require_running(event.challenge)
+    refuse_if(event.is_cancelled, EVENT_CANCELLED)
     _check_event(fields, future=fields.starts_at != event.starts_at)
+    if (fields.starts_at, fields.ends_at) != (event.starts_at, event.ends_at):
+        _check_window(event.challenge, fields.starts_at, fields.ends_at)
     lock_row(event)  # registrations wait, so the capacity check below stays true
     taken = _registered_count(event)
-    refuse_if(fields.capacity is not None and fields.capacity < taken, _n(
+    refuse_if(fields.capacity is not None and fields.capacity < taken, ngettext(
         "%(num)d person is already registered: the capacity cannot be lower.",
         "%(num)d people are already registered: the capacity cannot be lower.", taken), "capacity")
     if fields.starts_at != event.starts_at:
         event.reminder_sent_at = None
+    changes = {name: (getattr(event, name), getattr(fields, name)) for name in NOTIFIED_FIELDS
+               if getattr(event, name) != getattr(fields, name)}
     for name, value in vars(fields).items():
         setattr(event, name, value)
     db.session.flush()
     audit.record("dialogue_event_updated", event, actor, data={"challenge_id": event.challenge_id})
+    if changes:
+        event_notify.event_changed(event, changes)
     _promote_waiting(event)
     return event
+
+
+EVENT_CANCELLED = _l("This event has been cancelled.")
+
+
+def cancel_event(event: DialogueEvent, reason: str, actor: User) -> DialogueEvent:
+    """The city cancels an event that has not started; everyone registered or waiting is told why."""
+    _require_running(event.challenge)
+    lock_row(event)  # of simultaneous cancellations one is audited and emailed
+    refuse_if(event.is_cancelled, EVENT_CANCELLED)
+    refuse_if(event.starts_at <= utcnow(), _l("The event has already started: it can no longer be cancelled."))
+    refuse_if(not (reason or "").strip(), _l("Say why the event is cancelled."), "reason")
+    _cancel(event, reason.strip(), actor)
+    return event
+
+
+def _cancel(event: DialogueEvent, reason: str, actor: User | None, *, notify: bool = True) -> None:
+    """Mark the event cancelled, audit it and (unless told otherwise) email its registrants after commit."""
+    event.cancelled_at, event.cancel_reason = utcnow(), reason
+    db.session.flush()
+    audit.record("dialogue_event_cancelled", event, actor,
+                 data={"challenge_id": event.challenge_id, "reason": reason})
+    if notify:
+        event_notify.event_cancelled(event, event_calendar(event, None).decode())
+
+
+def cancel_events_ahead(challenge: Challenge, reason: str, actor: User | None, *,
+                        notify: bool = True) -> list[DialogueEvent]:
+    """Cancel the challenge's events that have not started (its dialogue has ended early)."""
+    events = list(db.session.scalars(
+        select(DialogueEvent).where(DialogueEvent.challenge_id == challenge.id, DialogueEvent.starts_at > utcnow(),
+                                    DialogueEvent.cancelled_at.is_(None))
+        .order_by(DialogueEvent.id).with_for_update(of=DialogueEvent)))
+    for event in events:
+        _cancel(event, reason, actor, notify=notify)
+    return events
+
+
+MESSAGES_PER_HOUR = 3  # a registrant gets at most this many messages about one event in an hour
+
+
+def message_registrants(event: DialogueEvent, subject: str, body: str, include_waiting: bool,
+                        actor: User) -> None:
+    """Email everyone registered (and, if chosen, waiting) for the event once: one fan-out, audited."""
+    _require_recording(event.challenge)
+    refuse_if(not (subject or "").strip(), _l("Write a subject."), "subject")
+    refuse_if(not (body or "").strip(), _l("Write the message."), "body")
+    lock_row(event)  # simultaneous sends are counted one after another
+    recent = db.session.scalar(select(func.count(audit.AuditEntry.id)).where(
+        audit.AuditEntry.action == "dialogue_event_messaged", audit.AuditEntry.object_type == DialogueEvent.__tablename__,
+        audit.AuditEntry.object_id == event.id, audit.AuditEntry.created_at > utcnow() - timedelta(hours=1)))
+    refuse_if(recent >= MESSAGES_PER_HOUR, _l(
+        "At most %(limit)d messages about one event can be sent in an hour: wait before sending another.",
+        limit=MESSAGES_PER_HOUR), "body")
+    audit.record("dialogue_event_messaged", event, actor, data={
+        "challenge_id": event.challenge_id, "subject": subject.strip(), "waiting": include_waiting})
+    event_notify.registrants_messaged(event, subject.strip(), body.strip(), include_waiting)
 
 
 def record_event_outcome(event: DialogueEvent, material: str | None, minutes: str | None, publish: bool,
@@ -142,9 +217,10 @@ def register_for_event(event: DialogueEvent, user: User, organisation: Organisat
     """Take a place at the event, or a place on its waiting list when it is full."""
     challenge = event.challenge
     _require_company_view(challenge)
-    _require_running(challenge)
+    _require_open(challenge)
     _require_acting_for(organisation, user)
     lock_row(event)  # simultaneous registrations count the places one after another
+    refuse_if(event.is_cancelled, EVENT_CANCELLED)
     refuse_if(event.starts_at <= utcnow(), _l("The event has already started: registration is closed."))
     existing = _own_registration(event, user)
     if existing is not None and existing.status != CANCELLED:
@@ -174,6 +250,7 @@ def cancel_registration(event: DialogueEvent, user: User) -> EventRegistration:
     refuse_if(event.starts_at <= utcnow(),
               _l("The event has already started: the registration can no longer be cancelled."))
     lock_row(event)
+    refuse_if(event.is_cancelled, EVENT_CANCELLED)
     registration = _own_registration(event, user)
     refuse_if(registration is None or registration.status == CANCELLED,
               _l("You are not registered for this event."))
@@ -213,7 +290,8 @@ def send_event_reminders(now: datetime | None = None) -> int:
     due = db.session.scalars(
         select(DialogueEvent.id).join(Challenge, Challenge.id == DialogueEvent.challenge_id)
         .where(DialogueEvent.reminder_sent_at.is_(None), DialogueEvent.starts_at > now,
-               DialogueEvent.starts_at <= now + REMINDER_AHEAD, Challenge.state != S.CANCELLED.value)).all()
+               DialogueEvent.starts_at <= now + REMINDER_AHEAD, DialogueEvent.cancelled_at.is_(None),
+               Challenge.state != S.CANCELLED.value)).all()
     sent = 0
     for event_id in due:
         claimed = db.session.execute(
@@ -232,21 +310,37 @@ def send_event_reminders(now: datetime | None = None) -> int:
     return sent
 
 
-def event_calendar(event: DialogueEvent, url: str) -> bytes:
-    """The event as an iCalendar (.ics) file, times in UTC."""
+def calendar_file(uid: str, starts_at: datetime, ends_at: datetime, summary: str, *, description: str = "",
+                  location: str | None = None, url: str | None = None, cancelled: bool = False,
+                  method: str = "PUBLISH") -> bytes:
+    """One iCalendar (.ics) entry, times in UTC; a cancellation keeps the UID and says METHOD:CANCEL."""
     calendar = Calendar()
     calendar.add("prodid", "-//Kokeilu//Market dialogue//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else method)
     entry = Event()
     host = urlsplit(current_app.config.get("BASE_URL") or "").hostname or "kokeilu"
-    entry.add("uid", f"dialogue-event-{event.id}@{host}")
+    entry.add("uid", f"{uid}@{host}")
     entry.add("dtstamp", utcnow())
-    entry.add("dtstart", event.starts_at)
-    entry.add("dtend", event.ends_at)
-    entry.add("summary", f"{event.title} ({event.challenge.title})")
-    entry.add("description", "\n\n".join(p for p in (event.description, event.online_url, url) if p))
-    entry.add("location", event.location or event.online_url)
-    entry.add("url", url)
+    entry.add("dtstart", starts_at)
+    entry.add("dtend", ends_at)
+    entry.add("summary", summary)
+    entry.add("sequence", 1 if cancelled else 0)  # a cancellation outranks the invitation it cancels
+    entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if description:
+        entry.add("description", description)
+    if location:
+        entry.add("location", location)
+    if url:
+        entry.add("url", url)
     calendar.add_component(entry)
     return calendar.to_ical()
+
+
+def event_calendar(event: DialogueEvent, url: str | None, *, with_link: bool = False) -> bytes:
+    """The event as an iCalendar (.ics) file; the online link only for those registered (`with_link`)."""
+    online = event.online_url if with_link else None
+    return calendar_file(f"dialogue-event-{event.id}", event.starts_at, event.ends_at,
+                         f"{event.title} ({event.challenge.title})",
+                         description="\n\n".join(p for p in (event.description, online, url) if p),
+                         location=event.location or online, url=url, cancelled=event.is_cancelled)

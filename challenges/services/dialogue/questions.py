@@ -125,3 +125,20 @@ def announce_new_questions(now: datetime | None = None) -> int:
         return 0
     questions = list(db.session.scalars(select(Question).where(Question.id.in_(claimed)).order_by(Question.id)))
     return notify.questions_arrived(questions)
+
+
+def reword_question(question: Question, text: str, actor: User) -> Question:
+    """Edit a question's wording before it is published (to anonymise it); the original stays in the audit log.
+
+    The published question and the asker's own list show the new wording, marked as edited by the city.
+    """
+    lock_row(question)  # a publication sent at the same moment is seen, so a published question stays final
+    refuse_if(question.published_at is not None,
+              _l("This question has already been published and its wording can no longer be changed."), "text")
+    refuse_if(not (text or "").strip(), _l("Write the question."), "text")
+    if text.strip() == question.text:
+        return question
+    audit.record("question_reworded", question, actor,
+                 data={"challenge_id": question.challenge_id, "original": question.text})
+    question.text, question.text_edited_at = text.strip(), utcnow()
+    return question

@@ -25,6 +25,7 @@ from challenges.services.dialogue.common import (
     PAGE_SIZE,
     REGISTERED,
     WAITING,
+    dialogue_open,
     dialogue_running,
     questions_open,
     rfi_open,
@@ -36,11 +37,15 @@ from core.pagination import Page, keyset_page
 # --- reading ----------------------------------------------------------------------------------
 
 def meetings_without_minutes(challenge: Challenge) -> list[MeetingSlot]:
-    """Booked one-to-one meetings of the challenge whose minutes are still missing."""
+    """Held one-to-one meetings of the challenge whose minutes are still missing.
+
+    Meetings still ahead are not counted: ending the dialogue cancels them.
+    """
     return list(db.session.scalars(
         select(MeetingSlot)
         .where(MeetingSlot.challenge_id == challenge.id, MeetingSlot.booked_by_org_id.is_not(None),
-               MeetingSlot.minutes_recorded_at.is_(None))
+               MeetingSlot.minutes_recorded_at.is_(None), MeetingSlot.cancelled_at.is_(None),
+               MeetingSlot.starts_at <= utcnow())
         .order_by(MeetingSlot.starts_at, MeetingSlot.id)
         .options(lazyload(MeetingSlot.challenge))))
 
@@ -154,14 +159,19 @@ class PublicDialogue:
         return bool(self.companies)
 
     @property
+    def open(self) -> bool:
+        """Companies may still register and book: the dialogue runs and has not reached its end."""
+        return dialogue_open(self.challenge, self.now)
+
+    @property
     def can_register(self) -> bool:
         """The reader may register for events."""
-        return self.can_act and self.running
+        return self.can_act and self.open
 
     @property
     def can_book(self) -> bool:
         """The reader's company may book a one-to-one meeting (one per company)."""
-        return self.can_act and self.running and self.my_booking is None
+        return self.can_act and self.open and self.my_booking is None
 
     @property
     def can_ask(self) -> bool:
@@ -210,6 +220,19 @@ def event_registrations(event: DialogueEvent, after: int | None = None) -> Page:
             .where(EventRegistration.event_id == event.id, EventRegistration.status != CANCELLED))
     return keyset_page(stmt, (EventRegistration.status, EventRegistration.id), after, PAGE_SIZE,
                        cursor=EventRegistration.id, options=[lazyload(EventRegistration.event)], rows=True)
+
+
+def registrations_for_export(event: DialogueEvent) -> list[tuple[EventRegistration, str, str]]:
+    """Every registration of the event that is not cancelled, registered first: (registration, name,
+    organisation) in one query."""
+    return [tuple(row) for row in db.session.execute(
+        select(EventRegistration, User.name, Organisation.name)
+        .join(User, User.id == EventRegistration.user_id)
+        .join(Organisation, Organisation.id == EventRegistration.organisation_id)
+        .where(EventRegistration.event_id == event.id, EventRegistration.status != CANCELLED)
+        .order_by(EventRegistration.status, EventRegistration.id)
+        .options(lazyload(EventRegistration.event), lazyload(EventRegistration.user),
+                 lazyload(EventRegistration.organisation)))]
 
 
 def questions_for_staff(challenge: Challenge, after: int | None = None) -> Page:

@@ -1,20 +1,27 @@
 """The officer's dialogue overview and events."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from challenges import bp
 from challenges.forms.dialogue import (
+    CancelEventForm,
     EventForm,
     EventRecordForm,
+    RegistrantsMessageForm,
     helsinki_clock,
 )
 from challenges.models import Challenge, DialogueEvent
 from challenges.services import dialogue as service
 from challenges.views.dialogue.common import MANAGE, _child, _me, _staff, _status
 from core.extensions import db
+from core.i18n import to_helsinki
+from core.models import utcnow
 from core.pagination import after_arg
 from core.refusals import Refused, put_on_form
 
@@ -25,12 +32,13 @@ from core.refusals import Refused, put_on_form
 def dialogue_manage(challenge_id: int):
     """The officer's overview of the dialogue: events, meetings, questions, RFI and summary."""
     challenge, can_edit = _staff(challenge_id)
-    slots = service.meeting_slots(challenge, with_bookers=True)
+    slots, now = service.meeting_slots(challenge, with_bookers=True), utcnow()
     return render_template(
         "challenges/dialogue_manage.html", challenge=challenge, can_edit=can_edit, slots=slots,
         events=service.event_statuses(challenge), question_counts=service.question_counts(challenge),
         rfi_count=len(service.rfi_questions(challenge)), running=service.dialogue_running(challenge),
-        missing=[s for s in slots if s.is_booked and s.minutes_recorded_at is None])
+        missing=[s for s in slots if s.is_booked and s.minutes_recorded_at is None and not s.is_cancelled
+                 and s.starts_at <= now])  # as meetings_without_minutes, without another query
 
 
 def _event_form_page(challenge: Challenge, can_edit: bool, form: EventForm, event: DialogueEvent | None):
@@ -115,4 +123,76 @@ def dialogue_event_record(challenge_id: int, event_id: int):
             return redirect(url_for("challenges.dialogue_event_record", challenge_id=challenge_id,
                                     event_id=event_id))
     return render_template("challenges/dialogue_event_record.html", challenge=challenge, event=event,
+                           form=form, can_edit=can_edit), _status(form)
+
+
+@bp.route(f"{MANAGE}/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@login_required
+def dialogue_event_cancel(challenge_id: int, event_id: int):
+    """Cancel an event that has not started, with the reason everyone registered or waiting is emailed."""
+    challenge, can_edit = _staff(challenge_id)
+    event = _child(DialogueEvent, challenge, event_id)
+    form = CancelEventForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel_event(event, form.reason.data, _me())
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The event was cancelled. Everyone registered or waiting is told by email."), "success")
+            return redirect(url_for("challenges.dialogue_event", challenge_id=challenge_id, event_id=event_id))
+    return render_template("challenges/dialogue_event_cancel.html", challenge=challenge, event=event, form=form,
+                           can_edit=can_edit), _status(form)
+
+
+# Spreadsheets run a cell that starts with one of these as a formula: such a cell is written as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text and never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+@bp.get(f"{MANAGE}/events/<int:event_id>/registrations.csv")
+@login_required
+def dialogue_event_registrations_csv(challenge_id: int, event_id: int):
+    """The event's registrations as CSV: name, organisation, status, registered at (Helsinki time)."""
+    challenge, _can_edit = _staff(challenge_id)
+    event = _child(DialogueEvent, challenge, event_id)
+    labels = {service.REGISTERED: _("Registered"), service.WAITING: _("On the waiting list")}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Name"), _("Organisation"), _("Status"), _("Registered at (Helsinki time)")])
+    for registration, name, organisation in service.registrations_for_export(event):
+        writer.writerow([_cell(name), _cell(organisation), labels[registration.status],
+                         to_helsinki(registration.created_at).strftime("%Y-%m-%d %H:%M")])
+    # A byte order mark, so that spreadsheets read the names' letters (ä, ö, å) as UTF-8.
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="kokeilu-event-{event.id}-registrations.csv"'})
+
+
+@bp.route(f"{MANAGE}/events/<int:event_id>/message", methods=["GET", "POST"])
+@login_required
+def dialogue_event_message(challenge_id: int, event_id: int):
+    """Email a message to everyone registered for the event (and, if chosen, waiting), each once."""
+    challenge, can_edit = _staff(challenge_id)
+    status = next(iter(service.event_statuses(challenge, event_id=event_id)), None) or abort(404)
+    form = RegistrantsMessageForm()
+    if form.validate_on_submit():
+        try:
+            service.message_registrants(status.event, form.subject.data, form.body.data,
+                                        form.include_waiting.data, _me())
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The message is being sent to the event's registrants."), "success")
+            return redirect(url_for("challenges.dialogue_event_registrations", challenge_id=challenge_id,
+                                    event_id=event_id))
+    return render_template("challenges/dialogue_event_message.html", challenge=challenge, status=status,
                            form=form, can_edit=can_edit), _status(form)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 
 from challenges import bp
 from challenges.forms.dialogue import (
     MinutesForm,
     SlotForm,
+    SlotSeriesForm,
 )
 from challenges.models import MeetingSlot
 from challenges.services import dialogue as service
@@ -80,3 +82,25 @@ def dialogue_slot_minutes(challenge_id: int, slot_id: int):
             return redirect(url_for("challenges.dialogue_slots", challenge_id=challenge_id))
     return render_template("challenges/dialogue_slot_minutes.html", challenge=challenge, slot=slot, form=form,
                            can_edit=can_edit), _status(form)
+
+
+@bp.route(f"{MANAGE}/meetings/series", methods=["GET", "POST"])
+@login_required
+def dialogue_slot_series(challenge_id: int):
+    """Offer many meeting times at once: days from–to, the hours of each day, length and gap."""
+    challenge, can_edit = _staff(challenge_id)
+    form = SlotSeriesForm()
+    if form.validate_on_submit():
+        try:
+            slots = service.create_slot_series(challenge, form.series(), _me())
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)d meeting time is offered to every company.",
+                           "%(num)d meeting times are offered to every company.", len(slots)), "success")
+            return redirect(url_for("challenges.dialogue_slots", challenge_id=challenge_id))
+    return render_template("challenges/dialogue_slot_series.html", challenge=challenge, form=form,
+                           can_edit=can_edit, limit=service.SERIES_LIMIT,
+                           running=service.dialogue_running(challenge)), _status(form)

@@ -11,6 +11,7 @@ from challenges import bp
 from challenges.forms.dialogue import (
     AnswerForm,
     PublishAnswersForm,
+    QuestionWordingForm,
 )
 from challenges.models import Challenge, Question
 from challenges.services import dialogue as service
@@ -87,3 +88,25 @@ def dialogue_answer(challenge_id: int, question_id: int):
         can_edit=can_edit, deadline=service.answer_deadline(challenge),
         too_late=not service.answers_publishable(challenge),
         deadline_near=service.answer_deadline_near(challenge)), _status(form)
+
+
+@bp.route(f"{MANAGE}/questions/<int:question_id>/wording", methods=["GET", "POST"])
+@login_required
+def dialogue_question_wording(challenge_id: int, question_id: int):
+    """Reword a question before it is published (to leave out who asked); the original stays in the history."""
+    challenge, can_edit = _staff(challenge_id)
+    question = _child(Question, challenge, question_id)
+    form = QuestionWordingForm(obj=question)
+    if form.validate_on_submit():
+        try:
+            service.reword_question(question, form.text.data, _me())
+        except Refused as exc:
+            db.session.rollback()
+            put_on_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The question's wording was saved. The original is kept in the history."), "success")
+            return redirect(url_for("challenges.dialogue_answer", challenge_id=challenge_id,
+                                    question_id=question_id))
+    return render_template("challenges/dialogue_question_wording.html", challenge=challenge, question=question,
+                           form=form, can_edit=can_edit), _status(form)

@@ -51,9 +51,15 @@ def _render_event(challenge: Challenge, event_id: int, error: Any = None, status
     if not statuses:
         abort(404)
     companies = service.acting_companies(current_user)
+    is_staff = is_city_staff(current_user, challenge)
     return render_template("challenges/dialogue_event.html", challenge=challenge, status=statuses[0],
-                           companies=companies, running=service.dialogue_running(challenge),
-                           is_staff=is_city_staff(current_user, challenge), error=error), status
+                           companies=companies, open=service.dialogue_open(challenge), is_staff=is_staff,
+                           show_link=_sees_link(statuses[0], is_staff), error=error), status
+
+
+def _sees_link(status: service.EventStatus, is_staff: bool) -> bool:
+    """The online link is for those with a place at the event, and the city's staff."""
+    return is_staff or status.mine == service.REGISTERED
 
 
 @bp.get(f"{PUBLIC}/events/<int:event_id>")
@@ -66,9 +72,11 @@ def dialogue_event(challenge_id: int, event_id: int):
 def dialogue_event_calendar(challenge_id: int, event_id: int):
     """The event as a calendar file (.ics) for anyone who can see the challenge."""
     challenge = _viewable(challenge_id)
-    event = _child(DialogueEvent, challenge, event_id)
+    status = next(iter(service.event_statuses(challenge, current_user, event_id)), None) or abort(404)
+    event = status.event
     link = absolute_url("challenges.dialogue_event", challenge_id=challenge.id, event_id=event.id)
-    return Response(service.event_calendar(event, link), mimetype="text/calendar",
+    with_link = _sees_link(status, is_city_staff(current_user, challenge))
+    return Response(service.event_calendar(event, link, with_link=with_link), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="kokeilu-event-{event.id}.ics"'})
 
 
