@@ -130,6 +130,17 @@ def test_register_gives_a_place_and_emails_a_confirmation_with_the_calendar_link
     assert "You are registered." in page
 
 
+def test_confirmation_names_the_event_in_the_registrants_language(app, dw, outbox):
+    event = add_event(dw.challenge, capacity=5)
+    event.title, event.title_sv = "Tiedotustilaisuus", "Informationsmöte"
+    dw.member.locale = "sv"
+    db.session.commit()
+    _register(app, dw, event, dw.member)
+    (message,) = outbox
+    assert "Informationsmöte" in message.subject and "Informationsmöte" in message.body
+    assert "Tiedotustilaisuus" not in message.body
+
+
 def test_full_event_puts_the_next_registrant_on_the_waiting_list_with_a_message(app, dw, make_user, outbox):
     event = add_event(dw.challenge, capacity=1)
     _register(app, dw, event, dw.member)

@@ -57,7 +57,7 @@ def test_booking_emails_the_booker_and_every_owning_citys_officer_an_invitation(
     by_recipient = {m.recipients[0]: m for m in outbox}
     assert "Your company's one-to-one meeting of the market dialogue is booked" in by_recipient[dw.member.email].body
     assert f"{dw.company.name} has booked a one-to-one meeting" in by_recipient[dw.officer.email].body
-    assert by_recipient[partner_officer.email].subject.startswith("Individuellt möte bokat")
+    assert by_recipient[partner_officer.email].subject.startswith("Enskilt möte bokat")
     for message in outbox:
         calendar, entry = _invitation(message)
         assert str(calendar["method"]) == "REQUEST" and str(entry["location"]) == "Kaupungintalo, huone 3"

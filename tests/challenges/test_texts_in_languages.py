@@ -2,6 +2,8 @@
 check per language (Swedish for bilingual cities), search in every language, and the Markdown preview."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -245,6 +247,8 @@ def test_event_and_rfi_forms_save_every_language(app, dw):
     client = as_user(app, dw.officer)
     base = f"/manage/challenges/{dw.challenge.id}/dialogue"
     event = add_event(dw.challenge, title="Info")
+    dw.challenge.dialogue_ends_at = datetime(2031, 12, 31, tzinfo=timezone.utc)  # the event is in the window
+    db.session.commit()
     response = client.post(f"{base}/events/{event.id}/edit", data={
         "kind": "info_session", "title": "Info", "title_sv": "Infomöte", "description_en": "Welcome.",
         "starts_at": "2030-01-10T13:00", "ends_at": "2030-01-10T15:00", "location": "Hall"})
