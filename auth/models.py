@@ -34,6 +34,13 @@ ROLES_BY_KIND = {
 }
 # Pilot site contacts are invited from the site they are named on, not from the city's invitation form.
 INVITABLE_CITY_ROLES = (Role.CITY_ADMIN, Role.OFFICER, Role.DECISION_MAKER, Role.EVALUATOR)
+# A company's (or another body's) owners invite colleagues; evaluators of a research body are named by a city.
+INVITABLE_COMPANY_ROLES = (Role.MEMBER, Role.OWNER)
+
+
+def invitable_roles(organisation: "Organisation") -> tuple[Role, ...]:
+    """The roles an organisation's invitation form offers (and the service accepts)."""
+    return INVITABLE_CITY_ROLES if organisation.is_city else INVITABLE_COMPANY_ROLES
 
 
 

@@ -9,11 +9,12 @@ bp = Blueprint("challenges", __name__)
 def init_app(app: Flask) -> None:
     """Register the models, workflow tables, permissions, routes, periodic jobs and who is told of moves."""
     from challenges import (audit_labels, dialogue_jobs, jobs, models, ownership, permissions,  # noqa: F401
-                            views, workflow)
+                            views, workflow, workspace)
     from challenges.notifications.lifecycle import challenge_transitioned
     from core.workflow import transitioned
 
     transitioned.connect(challenge_transitioned, sender=workflow.FAMILY)
+    workspace.init_workspace()
     app.register_blueprint(bp)
     app.jinja_env.globals["can_manage_challenges"] = permissions.can_manage_list
     # Pages name a challenge's cities by asking the ownership helper, as code does.
