@@ -6,8 +6,8 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from auth.roles import Role
 from core.enums import LabelledEnum
@@ -241,7 +241,9 @@ def load_user(login_id: str) -> User | None:
     user_id, _sep, version = login_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # One query on every signed-in page: the user with their memberships joined (their roles decide the page).
+    user = db.session.scalars(select(User).where(User.id == int(user_id))
+                              .options(joinedload(User.memberships))).unique().first()
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user

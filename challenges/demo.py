@@ -585,8 +585,8 @@ RETURNED = DemoChallenge(
     [_site("Leikkipuisto Brahe", "park", "Helsinginkatu 25, Helsinki")],
     _budget(10000, 1, "Leikkipuistojen ohjaajien tuki ja kokeilutilat."),
     live=_schedule(60, 50),
-    decision="Budjetti on liian pieni kahdelle pilotille: tarkista pilottien määrä ja enimmäishinta ennen "
-             "uutta hyväksyntää.",
+    decision="Pilottikohteita on vain yksi: lisää ainakin toinen leikkipuisto ennen kuin lähetät haasteen "
+             "uudelleen hyväksyttäväksi.",
 )
 
 
