@@ -38,6 +38,7 @@ S = ChallengeState
 EVENTS_AHEAD = timedelta(days=7)  # "events this week"
 CALLS_CLOSING_WITHIN = timedelta(days=30)
 RETURNED = "return_to_draft"  # the workflow action that sends a challenge back to its officers
+SUBMITTED = "submit_for_approval"  # the one that asks a decision maker to approve it
 
 
 def _officer_cities(user: Any) -> set[int]:
@@ -191,12 +192,17 @@ def counts(user: Any) -> dict[str, Count]:
 
 # --- the officer's panels -------------------------------------------------------------------
 
+def _short(text: str, length: int = 120) -> str:
+    """A long text cut to fit a list, marked as cut."""
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
 def _question_item(question: Question, waiting: str, unpublished: str) -> Item:
     """A question waiting: how old it is, and by when its answer must be public."""
     challenge = question.challenge
     note = _("%(status)s, asked %(age)s", status=waiting if question.answer is None else unpublished,
              age=format_timedelta(question.asked_at - utcnow(), add_direction=True))
-    return Item(question.text if len(question.text) <= 120 else question.text[:117] + "…",
+    return Item(_short(question.text),
                 url_for("challenges.dialogue_answer", challenge_id=challenge.id, question_id=question.id),
                 context=challenge.title, when=answer_deadline(challenge), note=note,
                 urgent=answer_deadline_near(challenge))
@@ -249,10 +255,17 @@ def _returned_items(cities: set[int], total: dict[str, int]) -> list[Item]:
 
 
 def _approval_panel(cities: set[int], total: dict[str, int]) -> Panel:
-    """The decision maker's challenges awaiting approval."""
-    items = [Item(c.title, url_for("challenges.manage_detail", challenge_id=c.id), when=c.updated_at,
-                  note=_("Sent for approval"))
-             for c in (_rows(_approvals(cities)) if total.get("approvals") else [])]
+    """The decision maker's challenges awaiting approval, with when each was sent (from its audit trail)."""
+    items: list[Item] = []
+    if total.get("approvals"):
+        sent = (select(AuditEntry.created_at).where(
+            AuditEntry.object_type == Challenge.__tablename__, AuditEntry.object_id == Challenge.id,
+            AuditEntry.action == SUBMITTED).order_by(AuditEntry.id.desc()).limit(1)
+            .correlate(Challenge).scalar_subquery())
+        stmt = _approvals(cities).add_columns(sent).options(*_light()).limit(ITEMS_SHOWN)
+        note = _("Sent for approval")
+        items = [Item(c.title, url_for("challenges.manage_detail", challenge_id=c.id), when=at, note=note)
+                 for c, at in db.session.execute(stmt)]
     return Panel("approvals", _l("Challenges awaiting your approval"), items, order=1,
                  empty=_l("Challenges your city's officers send for approval appear here."))
 
@@ -274,7 +287,7 @@ def _company_panels(user: Any, companies: set[int], total: dict[str, int]) -> li
                      context=slot.challenge.title, when=slot.starts_at, note=slot.place)
                 for slot in (_rows(_meetings(companies), MeetingSlot.challenge) if total.get("meetings") else [])]
     waiting, published = _("Waiting for an answer"), _("Answer published")
-    questions = [Item(q.text if len(q.text) <= 120 else q.text[:117] + "…",
+    questions = [Item(_short(q.text),
                       url_for("challenges.dialogue_ask", challenge_id=q.challenge_id),
                       context=q.challenge.title, note=published if q.published_at else waiting)
                  for q in (_rows(_company_questions(companies), Question.challenge)

@@ -12,6 +12,7 @@ computed at most once per request and only when a page asks, so anonymous
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,9 +20,11 @@ from typing import Any
 
 from flask import g
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.extensions import db
 
+log = logging.getLogger(__name__)
 ITEMS_SHOWN = 10  # a panel shows this many items at most and says how many there are in all
 
 
@@ -116,17 +119,27 @@ def panels_for(user: Any) -> list[Panel]:
 
     def compute() -> list[Panel]:
         found = {key: count for key, (count, _todo) in _counts(user).items()}
-        panels = [p for c in _contributors.values() for p in c.panels(user, found)]
-        for panel in panels:
+        # A later package's panel replaces an earlier one of the same key (pilots/ fills the evaluator's).
+        panels = {p.key: p for c in _contributors.values() for p in c.panels(user, found)}
+        for panel in panels.values():
             panel.count = found.get(panel.key, panel.count)
-        return sorted(panels, key=lambda p: p.order)
+        return sorted(panels.values(), key=lambda p: p.order)
 
     return _cached("panels", compute)
 
 
 def todo_counts(user: Any) -> dict[str, int]:
-    """What waits for the user, by panel key (the panels that are something to do)."""
-    return {key: count for key, (count, todo) in _counts(user).items() if todo}
+    """What waits for the user, by panel key (the panels that are something to do).
+
+    Every signed-in page asks, error pages too: when the database cannot answer (the page
+    may be saying just that), the navigation goes without its numbers rather than fail.
+    """
+    try:
+        return {key: count for key, (count, todo) in _counts(user).items() if todo}
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("the navigation's counts could not be read", exc_info=True)
+        return {}
 
 
 def todo_total(user: Any) -> int:
