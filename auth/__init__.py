@@ -9,7 +9,7 @@ bp = Blueprint("auth", __name__)
 
 def init_app(app: Flask) -> None:
     """Register the accounts pages and the Flask-Login user loader."""
-    from auth import audit_labels, models, permissions, views  # noqa: F401  (register models, routes, labels)
+    from auth import audit_labels, models, permissions, views, workspace  # noqa: F401  (models, routes, labels)
     from core.extensions import login_manager
 
     login_manager.login_view = "auth.login"
@@ -17,4 +17,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(models.load_user)
     app.jinja_env.globals["can_administer_users"] = permissions.can_administer_users
+    app.jinja_env.globals["organisation_page"] = workspace.organisation_page
+    workspace.init_workspace()
     app.register_blueprint(bp)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from auth.models import Organisation, OrgKind, User
+from auth.models import MembershipStatus, Organisation, OrgKind, User
 from auth.roles import Role
-from auth.services.accounts import add_membership, create_user
+from auth.services import invitations
+from auth.services.accounts import add_membership, create_user, find_user_by_email
 from core.extensions import db
 
 DEMO_PASSWORD = "Kokeilu-demo-2026"  # noqa: S105  (public by design: the login page lists it)
@@ -87,3 +88,23 @@ def load() -> None:
             user.is_platform_admin = is_admin
         for role in roles:
             add_membership(user, orgs[slug], role.value, actor=None)
+    load_pending_work()
+
+
+# --- pending work for the start pages: a request to join a company and an open invitation ------------
+
+JOIN_REQUESTER = ("jaana.jasen@example.com", "Jaana Jäsen", "ruokaviisas")  # asks to join, waits for the owner
+INVITED = ("uusi.virkailija@example.com", "Ulla Uusi", "tampere", Role.OFFICER, "officer.tampere@example.com")
+
+
+def load_pending_work() -> None:
+    """A request to join Ruokaviisas for its owner, and Tampere's invitation still open for its admin."""
+    email, name, slug = JOIN_REQUESTER
+    if find_user_by_email(email) is None:
+        requester = create_user(email, name, DEMO_PASSWORD, verified=True, terms_version=TERMS_VERSION)
+        company = db.session.scalar(select(Organisation).filter_by(slug=slug))
+        add_membership(requester, company, Role.MEMBER.value, actor=requester, status=MembershipStatus.PENDING.value)
+    email, name, slug, role, admin = INVITED
+    city = db.session.scalar(select(Organisation).filter_by(slug=slug))
+    if find_user_by_email(email) is None and invitations.open_invitation(city, email, role.value) is None:
+        invitations.invite(city, email, name, role.value, "fi", find_user_by_email(admin))

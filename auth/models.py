@@ -6,8 +6,8 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from auth.roles import Role
 from core.enums import LabelledEnum
@@ -34,6 +34,13 @@ ROLES_BY_KIND = {
 }
 # Pilot site contacts are invited from the site they are named on, not from the city's invitation form.
 INVITABLE_CITY_ROLES = (Role.CITY_ADMIN, Role.OFFICER, Role.DECISION_MAKER, Role.EVALUATOR)
+# A company's (or another body's) owners invite colleagues; evaluators of a research body are named by a city.
+INVITABLE_COMPANY_ROLES = (Role.MEMBER, Role.OWNER)
+
+
+def invitable_roles(organisation: "Organisation") -> tuple[Role, ...]:
+    """The roles an organisation's invitation form offers (and the service accepts)."""
+    return INVITABLE_CITY_ROLES if organisation.is_city else INVITABLE_COMPANY_ROLES
 
 
 
@@ -236,7 +243,9 @@ def load_user(login_id: str) -> User | None:
     user_id, _sep, version = login_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # One query on every signed-in page: the user with their memberships joined (their roles decide the page).
+    user = db.session.scalars(select(User).where(User.id == int(user_id))
+                              .options(joinedload(User.memberships))).unique().first()
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user

@@ -107,9 +107,10 @@ def can_manage_members(user: Any, organisation: Organisation) -> bool:
 
 
 def can_invite(user: Any, organisation: Organisation) -> bool:
-    """Invitations to city roles come from that city's admins (or a platform admin)."""
-    return organisation.is_city and bool(
-        roles_for(user, organisation) & {PLATFORM_ADMIN, Role.CITY_ADMIN.value})
+    """A city's admins invite to its roles, a company's owners invite colleagues; platform admins anywhere."""
+    roles = roles_for(user, organisation)
+    manager = Role.CITY_ADMIN.value if organisation.is_city else Role.OWNER.value
+    return bool(roles & {PLATFORM_ADMIN, manager})
 
 
 def can_manage_user(user: Any, target: User) -> bool:
@@ -133,7 +134,7 @@ def can_accept_invitation(user: Any, invitation: Any) -> bool:
 
 def can_grant_roles_in(user: Any, organisation: Organisation) -> bool:
     """Platform admins give roles in any organisation; city admins only in their own city."""
-    return is_platform_admin(user) or can_invite(user, organisation)
+    return is_platform_admin(user) or (organisation.is_city and can_invite(user, organisation))
 
 
 def can_manage_organisations(user: Any) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from auth.demo import ensure_cities
 from auth.models import Organisation, User
-from challenges.models import Challenge, ChallengeState, DialogueEvent, MeetingSlot
+from challenges.models import Challenge, ChallengeState, DialogueEvent, MeetingSlot, Question
 from challenges.ownership import add_partner, owned_by
 from challenges.services import challenges as editor
 from challenges.services import dialogue
@@ -602,5 +602,43 @@ def load() -> int:
         added += 1
     if added:
         _follow_and_subscribe(companies, cities, themes)
+    _pending_work(cities, themes, companies)
     db.session.flush()
     return added
+
+
+# --- pending work for the start pages (issue 10): a question to answer, a challenge returned ----------
+
+PENDING_QUESTION = (1, "Liikettä välitunneille",
+                    "Voiko pilottiin osallistua useampi koulu samalla ratkaisulla, vai onko jokainen koulu oma "
+                    "pilottinsa?")
+RETURNED = DemoChallenge(
+    "helsinki", S.AWAITING_APPROVAL, DIRECT,
+    {"title_fi": "Leikkipuistojen varauskalenteri", "title_sv": "Bokningskalender för lekparker",
+     "summary_fi": "Perhetapahtumien ja ryhmien varaukset leikkipuistoihin yhdestä kalenterista.",
+     "summary_sv": "Bokningar av lekparker för familjeevenemang och grupper i en och samma kalender.",
+     "problem": "Leikkipuistojen varaukset tehdään puhelimitse ja sähköpostilla, ja päällekkäisyyksiä syntyy.",
+     "end_users": "Perheet, päiväkotiryhmät ja leikkipuistojen ohjaajat."},
+    ("health-and-wellbeing",),
+    [_site("Leikkipuisto Brahe", "park", "Helsinginkatu 25, Helsinki")],
+    _budget(10000, 1, "Leikkipuistojen ohjaajien tuki ja kokeilutilat."),
+    live=_schedule(60, 50),
+    decision="Pilottikohteita on vain yksi: lisää ainakin toinen leikkipuisto ennen kuin lähetät haasteen "
+             "uudelleen hyväksyttäväksi.",
+)
+
+
+def _pending_work(cities: dict[str, Organisation], themes: dict[str, int],
+                  companies: list[tuple[User, Organisation]]) -> None:
+    """A company's question still unanswered, and a Helsinki challenge the decision maker returned to draft."""
+    index, title, text = PENDING_QUESTION
+    challenge = db.session.scalar(select(Challenge).where(owned_by([cities["helsinki"].id]),
+                                                          Challenge.title_fi == title))
+    if challenge is not None and db.session.scalar(select(Question.id).where(
+            Question.challenge_id == challenge.id, Question.text == text)) is None:
+        dialogue.ask_question(challenge, *companies[index], text)
+    if not _exists(RETURNED, cities[RETURNED.city]):
+        officer, decider = (_user(email) for email in CITY_STAFF[RETURNED.city])
+        returned = _write(RETURNED, cities, officer, themes)
+        _move(returned, "submit_for_approval", officer)
+        _move(returned, "return_to_draft", decider, RETURNED.decision)

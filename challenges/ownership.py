@@ -77,6 +77,11 @@ def owned_by(city_ids: Iterable[int]) -> ColumnElement[bool]:
     return Challenge.id.in_(select(ChallengeCity.challenge_id).where(ChallengeCity.city_id.in_(set(city_ids))))
 
 
+def led_by(city_ids: Iterable[int]) -> ColumnElement[bool]:
+    """A condition on Challenge: led by any of these cities (whose decision makers approve and sign)."""
+    return Challenge.lead_city_id.in_(set(city_ids))
+
+
 def city_ids_of(challenge: Challenge) -> Select:
     """The owning cities' ids as a subquery, to match rows by city in SQL (subscriptions, memberships)."""
     return select(ChallengeCity.city_id).where(ChallengeCity.challenge_id == challenge.id)

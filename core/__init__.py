@@ -15,6 +15,7 @@ def init_core(app: Flask) -> None:
     from core.limits import init_limits
     from core.markdown import render_markdown
     from core.views import bp
+    from core.workspace import todo_counts, todo_total
 
     init_limits(app)  # first: the bounded int converter must be in place before any route is added
     ext.db.init_app(app)
@@ -30,6 +31,8 @@ def init_core(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(audit.action_label, "action_label")
+    # The navigation's numbers: computed once per request, when a signed-in page asks for them.
+    app.jinja_env.globals.update(todo_counts=todo_counts, todo_total=todo_total)
     register_error_handlers(app)
     register_cli(app)
     app.register_blueprint(bp)

@@ -15,6 +15,7 @@ from core.feedback import submit_feedback
 from core.forms import AccessibilityFeedbackForm, LanguageForm
 from core.i18n import LANGUAGE_COOKIE, current_language
 from core.mail_limits import client_refusal, recipient_refusal
+from core.workspace import panels_for
 
 bp = Blueprint("core", __name__)
 FEEDBACK_PER_CLIENT = "10 per hour"
@@ -79,6 +80,13 @@ def set_language():
     current_user.locale = _chosen_language(form)
     db.session.commit()
     return _back_in(current_user.locale, form.next.data)
+
+
+@bp.get("/start")
+@login_required
+def start():
+    """The signed-in user's start page: what waits for them, by kind of work, each item linked to its page."""
+    return render_template("core/start.html", panels=panels_for(current_user._get_current_object()))
 
 
 @bp.get("/accessibility")

@@ -760,9 +760,9 @@ def members_only(allowed: set[str], served: Expected = 200, others: Expected = 4
     return {role: LOGIN if role == VISITOR else served if role in allowed else others for role in ALL}
 
 
-def visitors_only(served: Expected = 200) -> dict[str, Expected]:
-    """A page for visitors: anyone logged in is sent to the front page."""
-    return {role: served if role == VISITOR else "/" for role in ALL}
+def visitors_only(served: Expected = 200, others: Expected = "/") -> dict[str, Expected]:
+    """A page for visitors: anyone logged in is sent elsewhere (the front page)."""
+    return {role: served if role == VISITOR else others for role in ALL}
 
 
 USER_ADMINS = {"platform_admin", "city_admin"}
@@ -811,11 +811,12 @@ MATRIX: dict[str, Entry] = {
     "core.set_language": Entry("POST", lambda w: "/language", logged_in(400)),
     "core.choose_language": Entry("GET", lambda w: "/language?lang=sv", everyone("/")),
     "core.accessibility": Entry("GET", lambda w: "/accessibility", everyone(200)),
+    "core.start": Entry("GET", lambda w: "/start", logged_in()),
     "core.accessibility_feedback": Entry("GET", lambda w: "/accessibility/feedback", everyone(200)),
     "static": Entry("GET", lambda w: "/static/css/kokeilu.css", everyone(200)),
     "bootstrap.static": Entry("GET", lambda w: "/bootstrap/static/css/bootstrap.min.css", everyone(200)),
     # login, registration, tokens (a link with a token that is no token is answered with a page that says so)
-    "auth.login": Entry("GET", lambda w: "/login", visitors_only()),
+    "auth.login": Entry("GET", lambda w: "/login", visitors_only(others="/start")),
     "auth.logout": Entry("POST", lambda w: "/logout", logged_in("/"), logs_out=True),
     "auth.register": Entry("GET", lambda w: "/register", visitors_only()),
     "auth.terms": Entry("GET", lambda w: "/terms", everyone(200)),
@@ -960,6 +961,8 @@ CROSS_ORGANISATION: list[tuple[str, str, Callable[[World], str], set[str], int]]
      lambda w: f"/organisations/{w.other_company.id}/requests", {"company_owner"}, 403),
     ("city admin invites to another city", "GET",
      lambda w: f"/organisations/{w.other_city.id}/invitations", {"city_admin"}, 403),
+    ("company owner invites to another company", "GET",
+     lambda w: f"/organisations/{w.other_company.id}/invitations", {"company_owner"}, 403),
     ("an unpublished challenge is hidden from everyone outside its city", "GET",
      lambda w: f"/challenges/{w.draft.id}", {"company_owner", "evaluator", "user"}, 404),
     ("another city's officer opens a draft's management page", "GET",

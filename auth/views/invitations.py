@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from auth import bp
 from auth.forms.invitations import InvitationForm, NewAccountForm
-from auth.models import Invitation
+from auth.models import Invitation, invitable_roles
+from auth.roles import Role
 from auth.passwords import MIN_LENGTH
 from auth.permissions import can_accept_invitation, can_invite, ensure
 from auth.services import invitations as service
@@ -24,10 +25,15 @@ from core.refusals import Refused, put_on_form
 @bp.route("/organisations/<int:org_id>/invitations", methods=["GET", "POST"])
 @login_required
 def invitations(org_id: int):
-    """Open invitations of a city, and the form to invite someone to one of its roles."""
+    """Open invitations of a city or a company, and the form to invite someone to one of its roles.
+
+    A city's admins invite to the city's roles, a company's owners invite colleagues as members or owners:
+    the form offers, and accepts, only the roles of the organisation's kind.
+    """
     organisation = organisation_or_404(org_id)
     ensure(can_invite(current_user, organisation))
     form = InvitationForm(locale=current_language())
+    form.role.choices = Role.choices(invitable_roles(organisation))
     if form.validate_on_submit():
         try:
             service.invite(organisation, form.email.data, form.name.data, form.role.data,

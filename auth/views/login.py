@@ -36,7 +36,7 @@ def _attempt(form: LoginForm) -> User | Wait | None:
 def login():
     """Log in with email and password; wrong passwords slow down the client that types them."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.index"))
+        return redirect(url_for("core.start"))
     form = LoginForm(next=request.args.get("next", ""))
     status, headers = (400 if form.is_submitted() else 200), {}
     if form.validate_on_submit():
@@ -47,7 +47,7 @@ def login():
         elif outcome is not None and outcome.is_verified:
             login_user(outcome, remember=form.remember.data)
             db.session.commit()
-            return redirect(safe_next(form.next.data, url_for("core.index")))
+            return redirect(safe_next(form.next.data, url_for("core.start")))
         else:
             db.session.commit()  # keep the audit row of the failed attempt
             if outcome is not None:

@@ -91,10 +91,11 @@ def test_invitations_anonymous_is_sent_to_login(client, city):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_invitations_only_cities_invite(client, login_as, make_org):
+def test_invitations_of_a_company_offer_only_company_roles(client, login_as, make_org):
     company = make_org("company")
     login_as("platform_admin")
-    assert client.get(f"/organisations/{company.id}/invitations").status_code == 403
+    page = client.get(f"/organisations/{company.id}/invitations").get_data(as_text=True)
+    assert 'value="member"' in page and 'value="owner"' in page and 'value="officer"' not in page
     assert client.get("/organisations/99999/invitations").status_code == 404
 
 

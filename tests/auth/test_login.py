@@ -30,13 +30,13 @@ def test_login_success_redirects_and_is_audited(client, db, make_user):
 
 def test_login_never_redirects_off_site(client, make_user):
     response = _login(client, make_user().email, next="https://evil.example/")
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/start"
 
 
 @pytest.mark.parametrize("target", ["/account\r\nSet-Cookie: session=x", "/account\n", "/\\evil.example"])
-def test_login_with_an_odd_next_logs_in_and_goes_home(client, make_user, target):
+def test_login_with_an_odd_next_logs_in_and_goes_to_the_start_page(client, make_user, target):
     response = _login(client, make_user().email, next=target)
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/start"
     assert client.get("/account", headers=EN).status_code == 200
 
 

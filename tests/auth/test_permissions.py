@@ -116,11 +116,11 @@ def test_can_manage_members_of_own_and_other_organisations(actor_in_org, make_or
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_can_invite_only_to_cities_by_their_admins(actor_in_org, make_org, role):
+def test_can_invite_to_cities_by_their_admins_and_to_companies_by_their_owners(actor_in_org, make_org, role):
     user, org = actor_in_org(role)
-    assert can_invite(user, org) is (role in ADMINS)  # company roles' organisations are not cities
+    assert can_invite(user, org) is (role in ADMINS | {"company_owner"})
     assert can_invite(user, make_org(OrgKind.CITY.value)) is (role == "platform_admin")
-    assert can_invite(user, make_org(OrgKind.COMPANY.value)) is False
+    assert can_invite(user, make_org(OrgKind.COMPANY.value)) is (role == "platform_admin")
 
 
 @pytest.mark.parametrize("role", ROLES)
