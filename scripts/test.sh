@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lint, then run the whole suite: on SQLite (with the browser tests) and again on PostgreSQL.
+# Lint, then run the suite (or the tests named): on SQLite (with the browser tests) and again on PostgreSQL.
 # Starts a throwaway Redis and PostgreSQL on loopback and stops them however the tests end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +21,14 @@ export TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export KOKEILU_REQUIRE_SERVICES=1
 export PYTHONDONTWRITEBYTECODE=1
 
+# The whole suite, unless the arguments name test files or directories (scripts/test.sh tests/challenges).
+targets=(tests)
+for arg in "$@"; do
+  if [[ $arg != -* && -e ${arg%%::*} ]]; then targets=(); fi
+done
+
 echo "== SQLite, with the browser tests =="
-.venv/bin/pytest -n 2 --db=sqlite "$@" tests || status=$?
+.venv/bin/pytest -n 2 --db=sqlite "$@" "${targets[@]}" || status=$?
 echo "== PostgreSQL =="
-.venv/bin/pytest -n 2 --db=postgresql "$@" --ignore=tests/e2e tests || status=$?
+.venv/bin/pytest -n 2 --db=postgresql "$@" --ignore=tests/e2e "${targets[@]}" || status=$?
 exit $status
