@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 from flask import url_for
-from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
@@ -30,6 +29,7 @@ from challenges.permissions import company_ids, public_challenges, visible_chall
 from challenges.services.dialogue import (CANCELLED, QUESTION_STATES, RECORD_STATES, WAITING, answer_deadline,
                                           answer_deadline_near, rfi_open)
 from core.audit import AuditEntry
+from core.dates import format_ago
 from core.extensions import db
 from core.models import utcnow
 from core.workspace import ITEMS_SHOWN, Count, Item, Panel, contribute
@@ -201,7 +201,7 @@ def _question_item(question: Question, waiting: str, unpublished: str) -> Item:
     """A question waiting: how old it is, and by when its answer must be public."""
     challenge = question.challenge
     note = _("%(status)s, asked %(age)s", status=waiting if question.answer is None else unpublished,
-             age=format_timedelta(question.asked_at - utcnow(), add_direction=True))
+             age=format_ago(question.asked_at))
     return Item(_short(question.text),
                 url_for("challenges.dialogue_answer", challenge_id=challenge.id, question_id=question.id),
                 context=challenge.title, when=answer_deadline(challenge), note=note,

@@ -162,6 +162,13 @@ def _template_gettext(eval_ctx: Any, string: str, **variables: Any) -> str:
 
 
 @pass_eval_context
+def _template_pgettext(eval_ctx: Any, context: str, string: str, **variables: Any) -> str:
+    """`pgettext()` in templates: a message with its context ("event" or "account" Register), on the catalogue."""
+    text = catalogue().translations.pgettext(context, string)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704  # nosec B704
+
+
+@pass_eval_context
 def _template_ngettext(eval_ctx: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
     """`ngettext()` in templates: Jinja's newstyle ngettext (`num` is a variable), on the request's catalogue."""
     variables.setdefault("num", num)
@@ -235,7 +242,8 @@ def _money_filter(value: int | float | Decimal | None) -> str:
 def init_i18n(app: Flask) -> None:
     """Register template filters and globals for languages and time; translate from the request's catalogue."""
     app.before_request(_DOMAIN.as_default)  # gettext and lazy labels in code read catalogue() too
-    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
+                                  pgettext=_template_pgettext)
     app.add_template_filter(_datetime_filter, "datetime")
     app.add_template_filter(_date_filter, "date")
     app.add_template_filter(_time_filter, "time")

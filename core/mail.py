@@ -30,6 +30,7 @@ from core import notifications
 from core.extensions import db, mail
 from core.jobs import enqueue, enqueue_after_commit, enqueue_batch_after_commit, periodic
 from core.limits import single_line
+from core.links import absolute_url
 from core.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,14 @@ def render_email(event: str, locale: str, **context: Any) -> tuple[str, str, str
     line breaks or control characters; the subject is made one safe line here, for every email.
     """
     env = current_app.jinja_env
+    if notifications.kind_of(event) is not None:  # a kind its reader may turn off says where
+        context = {**context, "settings_link": absolute_url(notifications.SETTINGS_ENDPOINT) + "#notifications"}
     with force_locale(locale):
         template = env.get_template(f"email/{event}.txt")
         module = template.make_module(context)
         text = str(module).strip() + "\n"
+        if "settings_link" in context:
+            text += "\n-- \n" + env.get_template("email/_settings.txt").render(context).strip() + "\n"
         html = render_template(f"email/{event}.html", **context)
         subject = single_line(getattr(module, "subject", ""), SUBJECT_LENGTH) or "Kokeilu"
     return subject, text, html

@@ -47,6 +47,8 @@ class Delivery(LabelledEnum):
     OFF = "off", _l("Never")
 
 
+# The page where a signed-in person makes these choices (auth's account page); a non-essential email links to it.
+SETTINGS_ENDPOINT = "auth.account"
 ESSENTIAL = "essential"  # account and security emails: always sent at once
 
 # Every email event and what it is about: the one place to look (a test checks every template is here).

@@ -90,7 +90,7 @@ def accept_invitation(token: str):
         db.session.commit()
         flash(_("You are now %(role)s in %(organisation)s.", role=invitation.role_label,
                 organisation=invitation.organisation.display_name), "success")
-        return redirect(url_for("core.index"))
+        return redirect(url_for("core.start"))
     status = 403 if mode in ("login", "own") and request.method == "POST" else 200
     return render_template("auth/invitation.html", invitation=invitation, mode=mode), status
 

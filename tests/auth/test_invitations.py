@@ -189,7 +189,8 @@ def test_invitations_accept_as_existing_user(client, db, sent, city, make_user, 
     assert f'href="/login?next=/invitations/{sent}"' in response.get_data(as_text=True)
     assert client.post(f"/invitations/{sent}").status_code == 403
     login(user)
-    assert client.post(f"/invitations/{sent}").status_code == 302
+    accepted = client.post(f"/invitations/{sent}")
+    assert accepted.status_code == 302 and accepted.headers["Location"] == "/start"  # their new tasks
     db.session.refresh(user)
     assert [(m.organisation_id, m.role) for m in user.memberships] == [(city.id, "officer")]
     assert db.session.scalar(select(Invitation)).accepted_at is not None

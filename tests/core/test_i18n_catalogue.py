@@ -60,6 +60,15 @@ def test_a_list_page_looks_its_catalogue_up_once(app, client, monkeypatch):
     assert len(lookups) == 1
 
 
+def test_template_pgettext_tells_the_event_register_from_the_account_one(app):
+    with app.test_request_context("/", headers={"Accept-Language": "fi"}):
+        app.preprocess_request()
+        assert _page("{{ pgettext('event', 'Register') }}") == "Ilmoittaudu"
+        assert _page("{{ pgettext('account', 'Register') }}") == "Rekisteröidy"
+        with force_locale("sv"):
+            assert _page("{{ pgettext('event', 'Register') }}") == "Anmäl dig"
+
+
 def test_template_gettext_formats_and_escapes_as_jinja_newstyle_does(app):
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         app.preprocess_request()

@@ -135,6 +135,19 @@ def test_fan_out_sends_at_once_holds_for_the_digest_and_drops_what_is_off(dw, ma
         OutboxMessage.recipient.in_([daily.email, off.email]))) == 0
 
 
+def test_everyday_news_says_where_to_change_the_settings_and_account_emails_do_not(client, dw, make_user, outbox):
+    [follower] = _followers(make_user, dw.challenge, ["immediate"])
+    publish_answers(dw.challenge, _answered_questions(dw.challenge, dw.member, dw.company), dw.officer)
+    db.session.commit()
+    news = next(m for m in outbox if m.recipients == [follower.email])
+    assert "/account#notifications" in news.body and 'href="http' in news.html
+    assert "/account#notifications" in news.html
+    outbox.clear()
+    client.post("/password/reset", data={"email": follower.email})
+    [reset] = outbox
+    assert "#notifications" not in reset.body and "#notifications" not in reset.html
+
+
 def _fan_out_queries(dw, people: list) -> tuple[int, int]:
     """Queries of the choices, and emails sent, as one answers fan-out reaches the challenge's followers."""
     questions = _answered_questions(dw.challenge, dw.member, dw.company)
