@@ -29,7 +29,7 @@ HEADINGS = {
     "invitations": ("Avoimet kutsut", "Öppna inbjudningar"),
     "join_requests": ("Pyynnöt liittyä organisaatioosi", "Begäranden om att ansluta till din organisation"),
     "registrations": ("Ilmoittautumisesi tilaisuuksiin", "Era anmälningar till evenemang"),
-    "meetings": ("Kahdenkeskiset tapaamisesi", "Era enskilda möten"),
+    "meetings": ("Kahdenväliset tapaamisesi", "Era enskilda möten"),
     "company_questions": ("Kysymyksesi", "Era frågor"),
     "evaluation": ("Sinulle osoitettu arviointi", "Bedömning som tilldelats dig"),
 }
