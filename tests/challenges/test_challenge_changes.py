@@ -294,6 +294,25 @@ def test_followers_email_says_what_changed_from_what_to_what_and_why(client, cas
     assert len(fanouts) == 2  # one row each, whoever listens
 
 
+def test_followers_email_names_the_language_of_a_changed_text_and_keeps_its_apostrophes(client, cast, login,
+                                                                                        make_user, outbox):
+    challenge = make_challenge(cast["city"], cast["officer"], state="market_dialogue")
+    follower = make_user(locale="en")
+    db.session.add(Follow(user_id=follower.id, challenge_id=challenge.id))
+    db.session.commit()
+    login(cast["officer"])
+    data = {"version": challenge.state_version, "reason": "Clearer terms",
+            **{name: getattr(challenge, name) or "" for name in services.TERMS_FIELDS}}
+    data.pop("personal_data_allowed")
+    data["ipr_terms_en"] = "The company's rights & the city's <use>"
+    assert client.post(f"/manage/challenges/{challenge.id}/edit/terms", data=data).status_code == 302
+    [email] = outbox
+    assert "- Intellectual property rights in English: from " in email.body
+    assert "to The company's rights & the city's <use>" in email.body  # plain text, not HTML-escaped
+    assert "contract terms" not in email.body
+    assert "Intellectual property rights in English" in html(client.get(f"/challenges/{challenge.id}"))
+
+
 # --- public words, the stepper, a cancellation, taking part ------------------------------------
 
 @pytest.mark.parametrize("state", [s for s in S if s.state.public])
