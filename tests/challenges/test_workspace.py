@@ -83,6 +83,18 @@ def test_start_page_officer_sees_each_kind_of_work_linked_to_where_it_is_done(ap
     assert nav_number(page) == 6  # two questions, a meeting, an event, a call, a draft
 
 
+def test_start_page_shows_titles_in_the_readers_language_and_marks_a_finnish_one(app, dw):
+    add_event(dw.challenge, starts_in=timedelta(days=2), title="Työpaja", title_sv="Verkstad")
+    add_challenge(dw.city, dw.officer, S.OPEN, deadline_days=10, title_fi="Sulkeutuva haku", title_sv=None)
+    dw.officer.locale = "sv"
+    db.session.commit()
+    page = start(app, dw.officer)
+    assert "Verkstad</a>" in section(page, "events") and "Työpaja" not in section(page, "events")
+    assert ('<a href="/manage/challenges/' in section(page, "calls")
+            and '" lang="fi">Sulkeutuva haku</a> <span class="fallback-note small text-body-secondary" '
+                'lang="sv">(på finska)</span>' in section(page, "calls"))
+
+
 def test_start_page_officer_question_age_is_shown_against_the_answer_deadline(app, dw):
     dw.challenge.proposals_close_at = utcnow() + timedelta(days=8)  # publishing closes in two days
     db.session.commit()
