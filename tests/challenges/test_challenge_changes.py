@@ -26,6 +26,7 @@ from challenges.services.criteria import replace_criteria
 from challenges.services.public_page import phases, public_history
 from challenges.services.sites import save_sites
 from challenges.workflow import DIRECT
+from core.dates import format_datetime
 from core.extensions import db
 from core.i18n import to_helsinki
 from core.jobs import PERIODIC
@@ -344,6 +345,10 @@ def test_phase_stepper_marks_the_current_phase_and_lists_its_dates(client, cast)
     assert "questions close" in current and "proposals close" in current
     assert stepper.index("Market dialogue") < stepper.index("Call for proposals") < stepper.index("Pilots")
     assert f'selection <time datetime="{selection.isoformat()}"' in stepper
+    # Deadlines and dates alike carry their weekday, as every appointment does ("Mon 18 Jan 2027, 16:00").
+    with force_locale("en"):
+        deadline = format_datetime(challenge.proposals_close_at)
+    assert deadline[:3] in {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"} and f">{deadline}</time>" in stepper
 
 
 def test_phases_follow_the_lifecycle_and_the_variant(cast):
