@@ -351,6 +351,19 @@ def test_phase_stepper_marks_the_current_phase_and_lists_its_dates(client, cast)
     assert deadline[:3] in {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"} and f">{deadline}</time>" in stepper
 
 
+def test_draft_preview_without_dates_says_so_instead_of_an_empty_schedule(client, cast, login):
+    draft = make_challenge(cast["city"], cast["officer"])
+    for name in services.SCHEDULE_FIELDS:
+        setattr(draft, name, None)
+    db.session.commit()
+    login(cast["officer"])
+    page = html(client.get(f"/challenges/{draft.id}"))
+    schedule = page[page.index('id="schedule-heading"'):page.index('id="budget-heading"')]
+    assert "No dates have been set yet." in schedule and "<dl>" not in schedule
+    published = make_challenge(cast["city"], cast["officer"], state="open")
+    assert "No dates have been set yet." not in html(client.get(f"/challenges/{published.id}"))
+
+
 def test_phases_follow_the_lifecycle_and_the_variant(cast):
     statuses = {}
     for state in ("approved", "market_dialogue", "open", "evaluation", "unsuccessful", "piloting", "completed",
