@@ -449,6 +449,12 @@ def test_officer_starting_the_dialogue_emails_followers_and_subscribers(client, 
     assert len(_dialogue_emails(outbox)) == 2
 
 
+def test_subscriptions_page_says_a_starting_dialogue_is_emailed_too(client, cast, login, make_user):
+    login(make_user(locale="fi"))
+    page = html(client.get("/subscriptions"))
+    assert "Kun jossakin niistä alkaa markkinavuoropuhelu tai avautuu haku" in page
+
+
 def test_scheduler_starts_due_dialogues_once_and_leaves_others(cast, make_user, outbox):
     due = make_challenge(cast["city"], cast["officer"], state="approved")
     later = make_challenge(cast["city"], cast["officer"], state="approved",
