@@ -204,7 +204,7 @@ def _question_item(question: Question, waiting: str, unpublished: str) -> Item:
              age=format_ago(question.asked_at))
     return Item(_short(question.text),
                 url_for("challenges.dialogue_answer", challenge_id=challenge.id, question_id=question.id),
-                context=challenge.title, when=answer_deadline(challenge), note=note,
+                context=challenge.localized("title"), when=answer_deadline(challenge), note=note,
                 urgent=answer_deadline_near(challenge))
 
 
@@ -215,14 +215,14 @@ def _officer_panels(cities: set[int], total: dict[str, int]) -> list[Panel]:
                  for q in (_rows(_questions(cities), Question.challenge) if total.get("questions") else [])]
     minutes = [Item(_("Meeting with %(company)s", company=slot.booked_by_org.display_name),
                     url_for("challenges.dialogue_slot_minutes", challenge_id=slot.challenge_id, slot_id=slot.id),
-                    context=slot.challenge.title, when=slot.starts_at, urgent=True)
+                    context=slot.challenge.localized("title"), when=slot.starts_at, urgent=True)
                for slot in (_rows(_minutes(cities), MeetingSlot.challenge, MeetingSlot.booked_by_org)
                             if total.get("minutes") else [])]
-    events = [Item(event.title, url_for("challenges.dialogue_event_registrations", challenge_id=event.challenge_id,
+    events = [Item(event.localized("title"), url_for("challenges.dialogue_event_registrations", challenge_id=event.challenge_id,
                                         event_id=event.id),
-                   context=event.challenge.title, when=event.starts_at, note=event.kind_label)
+                   context=event.challenge.localized("title"), when=event.starts_at, note=event.kind_label)
               for event in (_rows(_events(cities), DialogueEvent.challenge) if total.get("events") else [])]
-    calls = [Item(c.title, url_for("challenges.manage_detail", challenge_id=c.id), when=c.proposals_close_at,
+    calls = [Item(c.localized("title"), url_for("challenges.manage_detail", challenge_id=c.id), when=c.proposals_close_at,
                   note=_("Proposals close"))
              for c in (_rows(_calls(cities)) if total.get("calls") else [])]
     return [
@@ -249,7 +249,7 @@ def _returned_items(cities: set[int], total: dict[str, int]) -> list[Item]:
     reason = (select(AuditEntry.comment).where(_returned_entry()).order_by(AuditEntry.id.desc()).limit(1)
               .correlate(Challenge).scalar_subquery())
     stmt = _returned(cities).add_columns(reason).options(*_light()).limit(ITEMS_SHOWN)
-    return [Item(challenge.title, url_for("challenges.manage_detail", challenge_id=challenge.id),
+    return [Item(challenge.localized("title"), url_for("challenges.manage_detail", challenge_id=challenge.id),
                  note=_("Reason: %(reason)s", reason=comment) if comment else None, urgent=True)
             for challenge, comment in db.session.execute(stmt)]
 
@@ -264,7 +264,7 @@ def _approval_panel(cities: set[int], total: dict[str, int]) -> Panel:
             .correlate(Challenge).scalar_subquery())
         stmt = _approvals(cities).add_columns(sent).options(*_light()).limit(ITEMS_SHOWN)
         note = _("Sent for approval")
-        items = [Item(c.title, url_for("challenges.manage_detail", challenge_id=c.id), when=at, note=note)
+        items = [Item(c.localized("title"), url_for("challenges.manage_detail", challenge_id=c.id), when=at, note=note)
                  for c, at in db.session.execute(stmt)]
     return Panel("approvals", _l("Challenges awaiting your approval"), items, order=1,
                  empty=_l("Challenges your city's officers send for approval appear here."))
@@ -276,20 +276,20 @@ def _company_panels(user: Any, companies: set[int], total: dict[str, int]) -> li
     """Registrations and meetings ahead, questions and their status, RFI answers, followed challenges."""
     registered, queued = _("Registered"), _("On the waiting list")
     registrations = [
-        Item(r.event.title, url_for("challenges.dialogue_event", challenge_id=r.event.challenge_id,
+        Item(r.event.localized("title"), url_for("challenges.dialogue_event", challenge_id=r.event.challenge_id,
                                     event_id=r.event_id),
-             context=r.event.challenge.title, when=r.event.starts_at,
+             context=r.event.challenge.localized("title"), when=r.event.starts_at,
              note=f"{queued if r.status == WAITING else registered} ({r.user.name})")
         for r in (_rows(_registrations(companies), (EventRegistration.event, DialogueEvent.challenge),
                         EventRegistration.user)
                   if total.get("registrations") else [])]
     meetings = [Item(_("One-to-one meeting"), url_for("challenges.dialogue_public", challenge_id=slot.challenge_id),
-                     context=slot.challenge.title, when=slot.starts_at, note=slot.place)
+                     context=slot.challenge.localized("title"), when=slot.starts_at, note=slot.place)
                 for slot in (_rows(_meetings(companies), MeetingSlot.challenge) if total.get("meetings") else [])]
     waiting, published = _("Waiting for an answer"), _("Answer published")
     questions = [Item(_short(q.text),
                       url_for("challenges.dialogue_ask", challenge_id=q.challenge_id),
-                      context=q.challenge.title, note=published if q.published_at else waiting)
+                      context=q.challenge.localized("title"), note=published if q.published_at else waiting)
                  for q in (_rows(_company_questions(companies), Question.challenge)
                            if total.get("company_questions") else [])]
     return [
@@ -312,7 +312,7 @@ def _rfi_items(companies: set[int], total: dict[str, int]) -> list[Item]:
     if not total.get("rfi"):
         return []
     still_open, closed = _("Open: answers can still be changed"), _("Closed")
-    return [Item(c.title, url_for("challenges.dialogue_rfi", challenge_id=c.id),
+    return [Item(c.localized("title"), url_for("challenges.dialogue_rfi", challenge_id=c.id),
                  note=still_open if rfi_open(c) else closed)
             for c in _rows(_rfi_answers(companies))]
 
@@ -321,7 +321,7 @@ def _followed_items(user: Any, total: dict[str, int]) -> list[Item]:
     """The challenges the user follows, with where each stands as companies read it."""
     if not total.get("following"):
         return []
-    return [Item(c.title, url_for("challenges.detail", challenge_id=c.id), note=c.public_state_label)
+    return [Item(c.localized("title"), url_for("challenges.detail", challenge_id=c.id), note=c.public_state_label)
             for c in _rows(_followed(user))]
 
 

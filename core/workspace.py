@@ -32,9 +32,9 @@ ITEMS_SHOWN = 10  # a panel shows this many items at most and says how many ther
 class Item:
     """One thing to do or to know: what it is, where it is done, and what to say of it."""
 
-    label: str
+    label: Any  # a str, or a Localized text (marked on the page when it stands in for the reader's language)
     url: str
-    context: str | None = None  # e.g. the challenge it belongs to
+    context: Any = None  # e.g. the challenge it belongs to; a str or a Localized text
     when: datetime | None = None  # a moment shown with the item (deadline, start)
     note: Any = None  # a status or an age, already translated
     urgent: bool = False  # shown as needing attention first

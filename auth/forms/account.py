@@ -1,9 +1,12 @@
 """Forms of a person's own account: profile, password change and account deletion."""
+from __future__ import annotations
+
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from auth.passwords import MIN_LENGTH
+from auth.roles import Role
 from core.forms import Form
 from core.i18n import LANGUAGE_NAMES
 from core.notifications import Delivery, Kind
@@ -23,12 +26,25 @@ class ProfileForm(Form):
                         validators=[DataRequired(message=_l("Choose a language."))])
 
 
+# Kinds of email only a city's staff are sent, and the roles that get them: nobody else is asked about them
+# (a company reading "challenges sent for approval, approved or returned" would wonder what it has to do with it).
+STAFF_KINDS = {Kind.QUESTIONS: {Role.OFFICER.value},
+               Kind.APPROVALS: {Role.OFFICER.value, Role.DECISION_MAKER.value}}
+
+
 class NotificationsForm(Form):
     """How a person gets each kind of email: at once, in a daily digest, or never (one field per Kind)."""
 
+    def offered_to(self, roles: set[str]) -> NotificationsForm:
+        """The form without the kinds of email that none of the person's roles is ever sent."""
+        for kind, senders in STAFF_KINDS.items():
+            if not roles & senders:
+                del self[kind.value]
+        return self
+
     def choices(self) -> dict[str, str]:
-        """The chosen delivery of each kind, by kind value."""
-        return {kind.value: self[kind.value].data for kind in Kind}
+        """The chosen delivery of each kind shown, by kind value."""
+        return {kind.value: self[kind.value].data for kind in Kind if kind.value in self}
 
 
 for _kind in Kind:

@@ -23,6 +23,13 @@ class SearchForm(Form):
     q = SearchField(_l("Search by name or email"), filters=[_strip], validators=[Optional(), Length(max=200)])
 
 
+class OrganisationSearchForm(SearchForm):
+    """The search box of the organisation list, which matches names and business IDs (organisations have no email)."""
+
+    q = SearchField(_l("Search by name or business ID"), filters=[_strip],
+                    validators=[Optional(), Length(max=200)])
+
+
 class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 

@@ -14,7 +14,8 @@ from core.i18n import LANGUAGE_NAMES
 class InvitationForm(Form):
     """A city admin invites a person to one of the city's roles, a company owner a colleague (the view sets the roles)."""
 
-    email = email_field(_l("Email address of the person to invite"))
+    email = email_field(_l("Email address of the person to invite"),
+                        missing=_l("Enter the email address of the person to invite."))
     name = StringField(_l("Name (optional)"), filters=[strip_text], validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=Role.choices(INVITABLE_CITY_ROLES),
                        validators=[DataRequired(message=_l("Choose a role."))])

@@ -15,10 +15,10 @@ def strip_text(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-def email_field(label=None) -> EmailField:
-    """An email address field with the usual checks."""
+def email_field(label=None, missing=None) -> EmailField:
+    """An email address field with the usual checks; `missing` says what to enter when it is someone else's."""
     return EmailField(label or _l("Email address"), filters=[strip_text], validators=[
-        DataRequired(message=_l("Enter your email address.")),
+        DataRequired(message=missing or _l("Enter your email address.")),
         Email(message=_l("Enter a valid email address, such as name@example.com.")), Length(max=254)])
 
 

@@ -34,6 +34,11 @@ _password_attempts = limiter.limit(
     error_message=lambda: _("Too many wrong passwords. Wait ten minutes and try again."))
 
 
+def _my_roles() -> set[str]:
+    """The roles the signed-in person holds in any organisation."""
+    return {membership.role for membership in current_user.active_memberships()}
+
+
 def _me():
     """The logged-in user as a model object (services and the audit log take models, not the proxy)."""
     return current_user._get_current_object()
@@ -45,7 +50,8 @@ def _render_account(profile_form: ProfileForm | None = None, password_form: Pass
     profile_form = profile_form or ProfileForm(formdata=None, obj=current_user)
     password_form = password_form or PasswordForm(formdata=None)
     notifications_form = notifications_form or NotificationsForm(
-        formdata=None, data={kind.value: delivery.value for kind, delivery in preferences_of(current_user.id).items()})
+        formdata=None, data={kind.value: delivery.value for kind, delivery in preferences_of(current_user.id).items()}
+    ).offered_to(_my_roles())
     return render_template("auth/account_profile.html", profile_form=profile_form,
                            password_form=password_form, notifications_form=notifications_form,
                            min_length=MIN_LENGTH), status
@@ -69,7 +75,7 @@ def account():
 @login_required
 def account_notifications():
     """Choose per kind of email: at once, in a daily digest, or never."""
-    form = NotificationsForm()
+    form = NotificationsForm().offered_to(_my_roles())
     if form.validate_on_submit():
         update_notification_preferences(_me(), form.choices())
         db.session.commit()

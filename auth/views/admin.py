@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from auth import bp
-from auth.forms.admin import ActionForm, MembershipForm, OrganisationEditForm, OrganisationForm, SearchForm
+from auth.forms.admin import (ActionForm, MembershipForm, OrganisationEditForm, OrganisationForm, OrganisationSearchForm,
+                              SearchForm)
 from auth.models import Membership, Organisation
 from auth.permissions import (
     can_administer_users,
@@ -153,7 +154,7 @@ def admin_remove_membership(user_id: int, membership_id: int):
 @permission_required(can_administer_users)
 def admin_organisations():
     """Organisations the admin may see: all of them for a platform admin."""
-    form = SearchForm(formdata=request.args)
+    form = OrganisationSearchForm(formdata=request.args)
     q = form.q.data if form.validate() else None
     page = services.list_organisations(current_user, q, after_arg())
     return render_template("auth/admin_organisations.html", form=form, page=page, q=q,

@@ -48,6 +48,11 @@ CHANGE_LABELS = {
     "ipr_terms": _l("Intellectual property rights"), "reporting_duties": _l("Reporting duties"),
     "personal_data_allowed": _l("The pilot may process personal data of pupils or other end users"),
 }
+# A text's Swedish and English versions are named with their language, so that a reader of the log can tell
+# the three versions of, say, the IPR terms apart (FIELD_LABELS' "contract terms" would not).
+CHANGE_LABELS.update({f"{name}_{lang}": label for name in ("offer_details", "ipr_terms", "reporting_duties")
+                      for lang, label in (("sv", _l("%(field)s in Swedish", field=CHANGE_LABELS[name])),
+                                          ("en", _l("%(field)s in English", field=CHANGE_LABELS[name])))})
 
 
 @dataclass(frozen=True)

@@ -379,6 +379,14 @@ def test_admin_organisation_list_platform_admin_sees_all(client, make_org, login
     assert "Vantaa" in html and "Espoo" not in html
 
 
+def test_admin_organisation_search_says_it_finds_business_ids_and_does_so(client, make_org, login_as):
+    make_org(OrgKind.COMPANY.value, name="Kiertotalo Oy", business_id="3183476-1"), make_org(name="Espoo")
+    login_as("platform_admin")
+    html = client.get("/admin/organisations?q=3183476", headers=EN).get_data(as_text=True)
+    assert "Search by name or business ID" in html and "Search by name or email" not in html
+    assert "Kiertotalo Oy" in html and "Espoo" not in html
+
+
 @pytest.mark.parametrize("kind, business_id", [
     ("company", "2736490-4"), ("research", ""), ("municipal_company", "3183476-1"), ("city", "")])
 def test_admin_creates_organisations_of_every_kind(client, db, login_as, kind, business_id):

@@ -127,3 +127,11 @@ def test_start_page_queries_of_an_owner_are_bounded_whatever_the_number_of_reque
     with count_queries() as many:
         assert client.get("/start").status_code == 200
     assert len(few) == len(many) <= 10
+
+
+def test_invitation_without_an_email_asks_for_the_invited_persons_address_keeping_what_was_typed(app, db, company):
+    response = invite(app, company["owner"], company["company"], email="")
+    assert response.status_code == 400
+    message = error_next_to(html(response), "email")
+    assert "Enter the email address of the person to invite." in message and "your" not in message
+    assert 'value="Cole League"' in html(response)

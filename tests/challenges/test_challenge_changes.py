@@ -26,6 +26,7 @@ from challenges.services.criteria import replace_criteria
 from challenges.services.public_page import phases, public_history
 from challenges.services.sites import save_sites
 from challenges.workflow import DIRECT
+from core.dates import format_datetime
 from core.extensions import db
 from core.i18n import to_helsinki
 from core.jobs import PERIODIC
@@ -294,6 +295,25 @@ def test_followers_email_says_what_changed_from_what_to_what_and_why(client, cas
     assert len(fanouts) == 2  # one row each, whoever listens
 
 
+def test_followers_email_names_the_language_of_a_changed_text_and_keeps_its_apostrophes(client, cast, login,
+                                                                                        make_user, outbox):
+    challenge = make_challenge(cast["city"], cast["officer"], state="market_dialogue")
+    follower = make_user(locale="en")
+    db.session.add(Follow(user_id=follower.id, challenge_id=challenge.id))
+    db.session.commit()
+    login(cast["officer"])
+    data = {"version": challenge.state_version, "reason": "Clearer terms",
+            **{name: getattr(challenge, name) or "" for name in services.TERMS_FIELDS}}
+    data.pop("personal_data_allowed")
+    data["ipr_terms_en"] = "The company's rights & the city's <use>"
+    assert client.post(f"/manage/challenges/{challenge.id}/edit/terms", data=data).status_code == 302
+    [email] = outbox
+    assert "- Intellectual property rights in English: from " in email.body
+    assert "to The company's rights & the city's <use>" in email.body  # plain text, not HTML-escaped
+    assert "contract terms" not in email.body
+    assert "Intellectual property rights in English" in html(client.get(f"/challenges/{challenge.id}"))
+
+
 # --- public words, the stepper, a cancellation, taking part ------------------------------------
 
 @pytest.mark.parametrize("state", [s for s in S if s.state.public])
@@ -325,6 +345,23 @@ def test_phase_stepper_marks_the_current_phase_and_lists_its_dates(client, cast)
     assert "questions close" in current and "proposals close" in current
     assert stepper.index("Market dialogue") < stepper.index("Call for proposals") < stepper.index("Pilots")
     assert f'selection <time datetime="{selection.isoformat()}"' in stepper
+    # Deadlines and dates alike carry their weekday, as every appointment does ("Mon 18 Jan 2027, 16:00").
+    with force_locale("en"):
+        deadline = format_datetime(challenge.proposals_close_at)
+    assert deadline[:3] in {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"} and f">{deadline}</time>" in stepper
+
+
+def test_draft_preview_without_dates_says_so_instead_of_an_empty_schedule(client, cast, login):
+    draft = make_challenge(cast["city"], cast["officer"])
+    for name in services.SCHEDULE_FIELDS:
+        setattr(draft, name, None)
+    db.session.commit()
+    login(cast["officer"])
+    page = html(client.get(f"/challenges/{draft.id}"))
+    schedule = page[page.index('id="schedule-heading"'):page.index('id="budget-heading"')]
+    assert "No dates have been set yet." in schedule and "<dl>" not in schedule
+    published = make_challenge(cast["city"], cast["officer"], state="open")
+    assert "No dates have been set yet." not in html(client.get(f"/challenges/{published.id}"))
 
 
 def test_phases_follow_the_lifecycle_and_the_variant(cast):
@@ -410,6 +447,12 @@ def test_officer_starting_the_dialogue_emails_followers_and_subscribers(client, 
     assert swedish.subject.startswith("Marknadsdialogen har börjat") and f"/challenges/{challenge.id}" in swedish.body
     assert start_due_dialogues() == 0  # already started: the scheduler sends nothing more
     assert len(_dialogue_emails(outbox)) == 2
+
+
+def test_subscriptions_page_says_a_starting_dialogue_is_emailed_too(client, cast, login, make_user):
+    login(make_user(locale="fi"))
+    page = html(client.get("/subscriptions"))
+    assert "Kun jossakin niistä alkaa markkinavuoropuhelu tai avautuu haku" in page
 
 
 def test_scheduler_starts_due_dialogues_once_and_leaves_others(cast, make_user, outbox):

@@ -205,6 +205,15 @@ def test_overview_offers_enabled_actions_with_the_seen_state(client, make_org, m
     assert "Everything needed for publication is in place." in html
 
 
+def test_overview_of_a_published_challenge_no_longer_asks_whether_it_is_ready(client, make_org, make_user, login):
+    cast = make_cast(make_org, make_user)
+    challenge = make_challenge(cast["city"], cast["officer"], state="market_dialogue")
+    assert challenge.published_at is not None
+    login(cast["officer"])
+    html = client.get(f"/manage/challenges/{challenge.id}").get_data(as_text=True)
+    assert 'id="ready-heading"' not in html and "Everything needed for publication" not in html
+
+
 def test_submit_for_approval_through_the_page_emails_the_decision_makers(client, make_org, make_user, login,
                                                                          outbox):
     cast = make_cast(make_org, make_user)

@@ -84,6 +84,13 @@ def test_add_criterion_shows_one_more_row_keeping_what_was_typed_and_saves_nothi
     assert audit_count("challenge_updated") == 0
 
 
+def test_criteria_form_says_the_scale_is_written_in_finnish_for_every_reader(client, cast, login):
+    challenge = make_challenge(cast["city"], cast["officer"])
+    login(cast["officer"])
+    page = html(client.get(_url(challenge)))
+    assert "Anchored scale, in Finnish: readers of every language see it as written</legend>" in page
+
+
 def test_remove_takes_out_that_row_only_and_saving_then_stores_the_rest(client, cast, login):
     challenge = make_challenge(cast["city"], cast["officer"])
     login(cast["officer"])

@@ -10,7 +10,9 @@ from challenges import demo
 from challenges.models import (Challenge, ChallengeState, DialogueEvent, EventRegistration, Follow, Question,
                                Subscription)
 from core.audit import AuditEntry
+from auth.models import User
 from core.extensions import db
+from tests.factories import as_user, html
 
 COUNTED = (Challenge, DialogueEvent, EventRegistration, Question, Follow, Subscription, AuditEntry)
 
@@ -70,3 +72,12 @@ def test_demo_catalogue_shows_only_published_challenges(app, client):
     assert "Nuorten kesätyöpaikkojen välitys" not in page  # awaiting approval
     found = client.get("/challenges?q=food+waste", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "1 challenge found" in found and "Reducing food waste in school canteens" in found
+
+
+def test_demo_gives_helsinkis_decision_maker_a_challenge_awaiting_approval(app):
+    auth_demo.load()
+    demo.load()
+    db.session.commit()
+    decider = db.session.scalar(select(User).where(User.email == "decision.helsinki@example.com"))
+    page = html(as_user(app, decider).get("/start"))
+    assert "Kaupunkipyörien talvikäyttö" in page[page.index('id="panel-approvals"'):]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from challenges.dialogue_jobs import remind_event_participants
 from challenges.models import DialogueEvent, EventRegistration
 from challenges.services import dialogue as service
+from core.dates import format_datetime
 from core.extensions import db
 from core.i18n import to_helsinki
 from core.mail import OutboxMessage
@@ -265,3 +266,11 @@ def test_the_officers_forms_say_the_dialogues_dates_and_who_is_told_of_a_change(
     for url in (f"{base}/events/new", f"{base}/events/{event.id}/edit", f"{base}/meetings", f"{base}/meetings/series"):
         assert "The market dialogue runs from" in html(client.get(url)), url
     assert "emailed when the time or the place changes" in html(client.get(f"{base}/events/{event.id}/edit"))
+    # In Finnish and Swedish the two moments are kept apart by a spaced dash, as a range of days is written.
+    for language, runs in (("fi", "Markkinavuoropuhelu on käynnissä "), ("sv", "Marknadsdialogen pågår ")):
+        dw.officer.locale = language
+        db.session.commit()
+        page = html(as_user(app, dw.officer).get(f"{base}/meetings/series"))
+        start, end = (format_datetime(moment, weekday=False, language=language)
+                      for moment in (dw.challenge.dialogue_starts_at, dw.challenge.dialogue_ends_at))
+        assert f"{runs}{start} – {end}:" in page

@@ -18,7 +18,8 @@ from core.extensions import db
 from core.mail import OutboxMessage
 from core.models import utcnow
 from tests.factories import (COMPANY_ACTION, OFFICER_ACTION, OFFICER_PAGE, PUBLIC_PAGE, add_event, as_user,
-                             assert_outcome, audit_count, count_queries, dialogue_challenge, html, outcome, person)
+                             assert_outcome, audit_count, count_queries, dialogue_challenge, error_next_to, html, outcome,
+                             person)
 
 S = ChallengeState
 
@@ -53,6 +54,16 @@ def test_event_without_place_or_link_is_refused_next_to_the_field(app, dw):
     assert "Give an online link, a place, or both." in html(response)
     assert "Workshop" in html(response)  # nothing typed is lost
     assert db.session.scalar(select(func.count(DialogueEvent.id))) == 0
+
+
+def test_event_capacity_that_is_not_a_number_gets_one_message_not_two_run_together(app, dw):
+    url = f"/manage/challenges/{dw.challenge.id}/dialogue/events/new"
+    response = as_user(app, dw.officer).post(url, data={
+        "kind": "workshop", "title": "Workshop", "starts_at": "2031-06-10T10:00",
+        "ends_at": "2031-06-10T12:00", "location": "Oodi", "capacity": "abc"})
+    assert response.status_code == 400
+    message = error_next_to(html(response), "capacity")
+    assert message == "Not a valid integer value."  # not followed by "Enter a whole number of at least 1."
 
 
 def test_event_cannot_be_announced_once_the_call_is_open(app, dw, make_user):

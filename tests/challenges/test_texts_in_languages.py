@@ -56,6 +56,21 @@ def test_challenge_page_shows_the_readers_language_and_marks_a_finnish_fallback(
     assert "Ilma on huonoa." in finnish and "fallback-note" not in finnish
 
 
+def test_criteria_scale_in_finnish_is_marked_for_a_swedish_reader_and_named_in_swedish(app, db):
+    cast = make_cast()
+    challenge = make_challenge(cast["city"], cast["officer"], state="open")
+    criterion = challenge.criteria[0]
+    criterion.name, criterion.name_sv = "Soveltuvuus", "Lämplighet för utmaningen"
+    criterion.scale = ["Ei käsitelty", "Heikko", "Tyydyttävä", "Hyvä", "Erittäin hyvä", "Erinomainen"]
+    db.session.commit()
+    page = html(_reader(app, "sv").get(f"/challenges/{challenge.id}"))
+    assert "Skala från 0 till 5 (på finska)</summary>" in page
+    assert '<tbody lang="fi">' in page and "Ei käsitelty" in page
+    assert f"{criterion.name_sv}</caption>" in page and f"{criterion.name}</caption>" not in page
+    finnish = html(_reader(app, "fi").get(f"/challenges/{challenge.id}"))
+    assert "(suomeksi)" not in finnish and '<tbody lang="fi">' not in finnish
+
+
 def test_catalogue_card_marks_a_finnish_title_standing_in_for_swedish(app, db):
     cast = make_cast()
     make_challenge(cast["city"], cast["officer"], state="open", title_sv=None)

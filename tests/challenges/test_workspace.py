@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from challenges.models import Challenge, ChallengeState, EventRegistration, Follow, Question, RfiResponse
 from core import audit
+from core.dates import format_datetime
 from core.extensions import db
 from core.models import utcnow
 from tests.factories import (add_challenge, add_event, add_rfi_question, add_slot, as_user, count_queries,
@@ -81,6 +82,23 @@ def test_start_page_officer_sees_each_kind_of_work_linked_to_where_it_is_done(ap
     returned = section(page, "returned")
     assert "Returned draft 0" in returned and "Reason: Add a second site." in returned
     assert nav_number(page) == 6  # two questions, a meeting, an event, a call, a draft
+
+
+def test_start_page_shows_titles_in_the_readers_language_and_marks_a_finnish_one(app, dw):
+    add_event(dw.challenge, starts_in=timedelta(days=2), title="Työpaja", title_sv="Verkstad")
+    add_challenge(dw.city, dw.officer, S.OPEN, deadline_days=10, title_fi="Sulkeutuva haku", title_sv=None)
+    dw.officer.locale = "sv"
+    db.session.commit()
+    page = start(app, dw.officer)
+    assert "Verkstad</a>" in section(page, "events") and "Työpaja" not in section(page, "events")
+    # A deadline or an event on the start page is an appointment: its weekday is shown, as everywhere.
+    deadline = add_challenge(dw.city, dw.officer, S.OPEN, deadline_days=10, title_fi="Toinen haku").proposals_close_at
+    calls = section(start(app, dw.officer), "calls")
+    assert f'<time datetime="{deadline.isoformat(timespec="seconds")}">{format_datetime(deadline, language="sv")}</time>' \
+        in calls and format_datetime(deadline, language="sv")[:2] in {"må", "ti", "on", "to", "fr", "lö", "sö"}
+    assert ('<a href="/manage/challenges/' in section(page, "calls")
+            and '" lang="fi">Sulkeutuva haku</a> <span class="fallback-note small text-body-secondary" '
+                'lang="sv">(på finska)</span>' in section(page, "calls"))
 
 
 def test_start_page_officer_question_age_is_shown_against_the_answer_deadline(app, dw):

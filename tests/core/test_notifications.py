@@ -26,7 +26,7 @@ from core.notifications import (
     save_preferences,
     send_digests,
 )
-from tests.factories import PASSWORD, as_user, audit_count, count_queries, error_next_to, html
+from tests.factories import PASSWORD, as_user, audit_count, count_queries, error_next_to, html, make_org
 
 UTC = timezone.utc
 EMAIL_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
@@ -63,7 +63,7 @@ def _checked(page: str, kind: str) -> list[str]:
 
 
 def test_account_page_shows_one_row_per_kind_with_its_three_choices(app, make_user):
-    user = make_user(locale="sv")
+    user = make_user(make_org("city"), ("officer",), locale="sv")
     save_preferences(user.id, {"events": "daily"})
     db.session.commit()
     page = html(as_user(app, user).get("/account"))
@@ -72,6 +72,20 @@ def test_account_page_shows_one_row_per_kind_with_its_three_choices(app, make_us
         assert page.count(f'name="{kind.value}"') == 3
         assert _checked(page, kind.value) == (["daily"] if kind is Kind.EVENTS else ["immediate"])
     assert "Dagligt sammandrag" in page and "Evenemang som du har anmält dig till" in page  # in Swedish
+
+
+def test_account_page_asks_a_company_only_about_emails_it_can_get(app, make_user):
+    company = make_user(make_org("company"), ("owner",), locale="fi")
+    client = as_user(app, company)
+    page = html(client.get("/account"))
+    assert 'name="questions"' not in page and 'name="approvals"' not in page
+    assert "hyväksyttäväksi" not in page and page.count('name="answers"') == 3
+    everything = {kind.value: "off" for kind in Kind}
+    assert client.post("/account/notifications", data=everything).status_code == 302
+    assert _chosen(company.id) == {kind.value: "off" for kind in Kind if kind not in (Kind.QUESTIONS, Kind.APPROVALS)}
+    decision_maker = make_user(make_org("city"), ("decision_maker",))
+    page = html(as_user(app, decision_maker).get("/account"))
+    assert 'name="approvals"' in page and 'name="questions"' not in page
 
 
 def test_account_notifications_saves_each_kind_and_audits_the_change(app, make_user):
