@@ -1026,6 +1026,10 @@ CROSS_ORGANISATION: list[tuple[str, str, Callable[[World], str], set[str], int]]
      lambda w: f"/challenges/{w.draft.id}/attachments/{w.attachment.id}", {"company_owner"}, 404),
     ("a company reads the RFI responses", "GET",
      lambda w: f"/manage/challenges/{w.challenge.id}/dialogue/rfi/responses", {"company_owner"}, 403),
+    ("another city's officer reads a company's proposal", "GET",
+     lambda w: f"/proposals/{w.proposal.id}", {"officer_elsewhere"}, 404),
+    ("another city's officer lists a challenge's proposals", "GET",
+     lambda w: f"/manage/challenges/{w.open_call.id}/proposals", {"officer_elsewhere"}, 403),
 ]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from challenges.forms.dialogue import strip_text
 from challenges.models import Challenge
@@ -69,7 +70,9 @@ def proposal_form(challenge: Challenge, proposal: Proposal | None) -> Form:
                                                   validators=[Optional(), Length(max=TEXT_MAX)]))
         setattr(ProposalForm, f"secret_{name}", BooleanField(_l("This section is a business secret")))
     if scores_price(challenge):
-        ProposalForm.price = DecimalField(_l("Price (euros, VAT 0 %)"), places=2, validators=[
+        # A text input: a mistyped price is shown again as typed (a number input cannot hold it).
+        ProposalForm.price = DecimalField(_l("Price (euros, VAT 0 %)"), places=2, widget=TextInput(),
+                                          render_kw={"inputmode": "decimal"}, validators=[
             Optional(), NumberRange(min=Decimal(0), max=Decimal("9999999999"),
                                     message=_l("Enter a price from 0 to 9 999 999 999 euros."))])
     for criterion in challenge.criteria:

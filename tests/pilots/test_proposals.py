@@ -14,6 +14,7 @@ from auth.models import OrgKind
 from auth.roles import Role
 from challenges.models import Compensation
 from challenges.workflow import DIRECT
+from core.dates import format_datetime
 from core.extensions import db
 from core.i18n import helsinki_to_utc
 from core.mail import OutboxMessage
@@ -277,3 +278,14 @@ def test_proposal_start_page_lists_the_companys_proposals_with_state(app, world)
     page = html(as_user(app, world["member"]).get("/start"))
     assert "Your proposals" in page and "Submitted" in page and world["challenge"].title in page
     assert "Your proposals" not in html(as_user(app, world["officer"]).get("/start"))
+
+
+def test_proposal_receipt_email_is_in_the_submitters_language_with_helsinki_time(app, world, outbox):
+    world["member"].locale = "sv"
+    db.session.commit()
+    as_user(app, world["member"]).post(_edit_url(world), data=_form(world["challenge"], submit="1"))
+    version = _proposal(world).versions[0]
+    (receipt,) = [m for m in outbox if "alice@acme.example" in m.recipients]
+    assert receipt.subject.startswith("Förslaget har tagits emot")
+    assert format_datetime(version.submitted_at, language="sv") in receipt.body
+    assert version.sha256 in receipt.html
