@@ -19,7 +19,7 @@ from challenges.models import Challenge, Compensation
 from core import audit
 from core.extensions import db
 from core.models import lock_row
-from core.refusals import Conflict
+from core.refusals import Conflict, Stale
 from pilots.proposals.models import SECTIONS, SUBMITTED_STATES, Proposal, ProposalVersion
 from pilots.proposals.permissions import visible_proposals
 from pilots.proposals.states import ProposalState
@@ -56,17 +56,6 @@ def submitted_to(challenge: Challenge, user: Any) -> list[Proposal]:
             .where(Proposal.challenge_id == challenge.id, Proposal.state.in_(SUBMITTED_STATES))
             .join(Proposal.organisation).options(joinedload(Proposal.organisation))
             .order_by(Organisation.name, Proposal.id))
-    return list(db.session.scalars(stmt))
-
-
-def company_proposals(user: Any) -> list[Proposal]:
-    """The proposals of the user's companies, with their challenges, nearest deadline first (one query)."""
-    from auth.roles import COMPANY_ROLES
-    from auth.permissions import organisation_ids
-
-    stmt = (select(Proposal).where(Proposal.organisation_id.in_(organisation_ids(user, COMPANY_ROLES)))
-            .join(Proposal.challenge).options(joinedload(Proposal.challenge))
-            .order_by(Challenge.proposals_close_at, Proposal.id))
     return list(db.session.scalars(stmt))
 
 
@@ -150,7 +139,10 @@ def submit(proposal: Proposal, user: User, seen_state: str | None = None) -> Pro
     """
     lock_row(proposal)
     if seen_state is not None and seen_state != proposal.state:
-        raise Conflict(_l("This proposal was already submitted: see its receipt below."))
+        if proposal.state == ProposalState.SUBMITTED.value:  # the same page sent twice
+            raise Conflict(_l("This proposal was already submitted: see its receipt below."))
+        raise Stale(_l("This page was out of date: the proposal has changed since you opened it. "
+                       "Review it and try again."))
     action = "resubmit_proposal" if proposal.state == ProposalState.SUBMITTED.value else "submit_proposal"
     content = content_of(proposal)
     digest = sha256_of(content)

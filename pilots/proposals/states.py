@@ -2,8 +2,7 @@
 and the workflow (pilots/proposals/workflow.py) read.
 
 Attributes beyond the engine's flags (`attrs`):
-- submitted: the city's staff may read it (it was sent and not taken back);
-- company_moves: the company may still submit, edit or withdraw it (while the call is open).
+- submitted: the city's staff may read it (it was sent and not taken back).
 The states after `submitted` are declared now so that the table's shape is fixed; the
 evaluation and decision steps of issue 11 add the transitions into them.
 """
@@ -17,10 +16,9 @@ from core.workflow import State, StateEnum
 class ProposalState(StateEnum):
     """Where a proposal is, in the order it gets there (DESIGN.md sections 2 and 4)."""
 
-    DRAFT = State("draft", _l("Draft"), editable=True, attrs={"company_moves": True})
-    SUBMITTED = State("submitted", _l("Submitted"), editable=True,
-                      attrs={"company_moves": True, "submitted": True})
-    WITHDRAWN = State("withdrawn", _l("Withdrawn"), editable=True, attrs={"company_moves": True})
+    DRAFT = State("draft", _l("Draft"), editable=True)
+    SUBMITTED = State("submitted", _l("Submitted"), editable=True, attrs={"submitted": True})
+    WITHDRAWN = State("withdrawn", _l("Withdrawn"), editable=True)
     ELIGIBLE = State("eligible", _l("Eligible"), locked=True, attrs={"submitted": True})
     INELIGIBLE = State("ineligible", _l("Ineligible"), locked=True, terminal=True, attrs={"submitted": True})
     SHORTLISTED = State("shortlisted", _l("Shortlisted"), locked=True, attrs={"submitted": True})

@@ -289,3 +289,13 @@ def test_proposal_receipt_email_is_in_the_submitters_language_with_helsinki_time
     assert receipt.subject.startswith("Förslaget har tagits emot")
     assert format_datetime(version.submitted_at, language="sv") in receipt.body
     assert version.sha256 in receipt.html
+
+
+def test_proposal_submit_from_a_stale_page_is_refused(app, world):
+    proposal = add_proposal(world["challenge"], world["acme"], world["member"], state="submitted")
+    client = as_user(app, world["member"])
+    assert client.post(f"/proposals/{proposal.id}/withdraw", data={"seen_state": "submitted"}).status_code == 302
+    stale = client.post(_edit_url(world), data=_form(world["challenge"], seen_state="submitted", kpis="Uusi",
+                                                     submit="1"))  # a tab opened before the withdrawal
+    assert stale.status_code == 409 and "out of date" in html(stale)
+    assert _proposal(world).state == P.WITHDRAWN.value and len(_proposal(world).versions) == 1
