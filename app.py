@@ -33,8 +33,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     import auth
     import challenges
+    import pilots
 
-    for package in (auth, challenges):
+    for package in (auth, challenges, pilots):
         package.init_app(app)
 
     from scripts.demo import register_demo_cli

@@ -62,6 +62,7 @@ EVENT_KINDS: dict[str, Kind | str] = {
     "join_request_rejected": ESSENTIAL,
     "notification_digest": ESSENTIAL,  # the digest itself
     "password_reset": ESSENTIAL,
+    "proposal_submitted": ESSENTIAL,  # a receipt must always arrive (pilots/proposals)
     "registration_attempt": ESSENTIAL,
     "verify_email": ESSENTIAL,
     "challenge_submitted": Kind.APPROVALS,

@@ -48,6 +48,9 @@ from challenges.workflow import DIRECT, WITH_DIALOGUE
 from core.audit import AuditEntry
 from core.extensions import db, limiter
 from core.models import utcnow
+from pilots.proposals.models import Proposal, ProposalVersion
+from pilots.proposals.services import content_of, sha256_of
+from pilots.proposals.workflow import CURRENT as PROPOSAL_WORKFLOW
 
 S = ChallengeState
 PASSWORD = "correct horse battery staple"
@@ -610,6 +613,8 @@ class World:
     question: Question
     rfi_question: RfiQuestion
     attachment: Attachment
+    open_call: Challenge  # the home city's challenge open for proposals
+    proposal: Proposal  # the home company's submitted proposal to open_call
 
 
 def build_world() -> World:
@@ -631,7 +636,40 @@ def build_world() -> World:
         challenge=challenge, draft=dialogue_challenge(city, inviter, S.DRAFT, **texts),
         event=add_event(challenge, title="Info", location="Town hall"),
         slot=add_slot(challenge, starts_in=timedelta(days=4), place="Town hall"),
-        question=question, rfi_question=add_rfi_question(challenge), attachment=add_attachment(challenge, inviter))
+        question=question, rfi_question=add_rfi_question(challenge), attachment=add_attachment(challenge, inviter),
+        **_open_call(city, inviter, company))
+
+
+def _open_call(city: Organisation, inviter: User, company: Organisation) -> dict[str, Any]:
+    """The home city's open call and the home company's submitted proposal to it."""
+    open_call = add_challenge(city, inviter, S.OPEN, title_fi="Avoin haku", summary_fi="Tiivistelmä")
+    return {"open_call": open_call,
+            "proposal": add_proposal(open_call, company, make_user(company, (Role.MEMBER.value,)),
+                                     state="submitted")}
+
+
+# A proposal's required sections, filled in.
+PROPOSAL_TEXTS = {"solution": "Anturit luokkiin", "maturity": "Käytössä Tampereella", "plan_what": "Mittaus",
+                  "plan_where": "Kallion koulu", "plan_with_whom": "Opettajat", "plan_when": "Syksy",
+                  "kpis": "CO2 alle 1000 ppm", "end_user_participation": "Oppilaat arvioivat"}
+
+
+def add_proposal(challenge: Challenge, company: Organisation, author: User, *, state: str = "draft",
+                 **fields: Any) -> Proposal:
+    """A saved proposal with its required sections and criteria answered; a submitted one has version 1."""
+    values: dict[str, Any] = {**PROPOSAL_TEXTS, "criterion_answers": {str(c.id): "Vastaus" for c in challenge.criteria},
+                              "secret_sections": [], **fields}
+    proposal = Proposal(challenge=challenge, organisation=company, created_by=author, workflow=PROPOSAL_WORKFLOW,
+                        state=state, language="fi", **values)
+    db.session.add(proposal)
+    db.session.flush()
+    if state != "draft":
+        content = content_of(proposal)
+        proposal.submitted_at = utcnow()
+        db.session.add(ProposalVersion(proposal=proposal, number=1, content=content, sha256=sha256_of(content),
+                                       submitted_at=proposal.submitted_at, submitted_by=author))
+    db.session.commit()
+    return proposal
 
 
 def add_join_request(company: Organisation) -> Membership:
@@ -772,6 +810,7 @@ COMPANY_MANAGERS = {"platform_admin", "company_owner"}
 CITY_STAFF = {"platform_admin", "city_admin", "officer", "decision_maker"}
 OFFICERS = {"officer"}
 COMPANIES = {"company_owner", "company_member"}
+PROPOSAL_READERS = {"city_admin", "officer", "decision_maker"}  # the owning city's staff, platform admins not
 
 
 def logged_in(served: Expected = 200) -> dict[str, Expected]:
@@ -948,6 +987,18 @@ MATRIX: dict[str, Entry] = {
                                                members_only(CITY_STAFF)),
     "challenges.dialogue_summary": Entry("GET", lambda w: f"{_manage_dialogue(w)}/summary",
                                          members_only(CITY_STAFF)),
+    # proposals: the company's editor and pages; the owning city's staff read submitted ones; nobody else
+    "pilots.proposal_edit": Entry("GET", lambda w: f"/challenges/{w.open_call.id}/proposal",
+                                  members_only(COMPANIES)),
+    "pilots.proposal": Entry("GET", lambda w: f"/proposals/{w.proposal.id}",
+                             members_only(COMPANIES | PROPOSAL_READERS, others=404)),
+    "pilots.proposal_version": Entry("GET", lambda w: f"/proposals/{w.proposal.id}/versions/1",
+                                     members_only(COMPANIES | PROPOSAL_READERS, others=404)),
+    "pilots.proposal_withdraw": Entry(
+        "POST", lambda w: f"/proposals/{w.proposal.id}/withdraw",
+        {**members_only(COMPANIES, 400, others=404), **{role: 403 for role in PROPOSAL_READERS}}),
+    "pilots.challenge_proposals": Entry("GET", lambda w: f"/manage/challenges/{w.open_call.id}/proposals",
+                                        members_only(PROPOSAL_READERS)),
 }
 
 # Requests that reach into another organisation: (label, method, URL, roles, the exact refusal).
@@ -975,12 +1026,16 @@ CROSS_ORGANISATION: list[tuple[str, str, Callable[[World], str], set[str], int]]
      lambda w: f"/challenges/{w.draft.id}/attachments/{w.attachment.id}", {"company_owner"}, 404),
     ("a company reads the RFI responses", "GET",
      lambda w: f"/manage/challenges/{w.challenge.id}/dialogue/rfi/responses", {"company_owner"}, 403),
+    ("another city's officer reads a company's proposal", "GET",
+     lambda w: f"/proposals/{w.proposal.id}", {"officer_elsewhere"}, 404),
+    ("another city's officer lists a challenge's proposals", "GET",
+     lambda w: f"/manage/challenges/{w.open_call.id}/proposals", {"officer_elsewhere"}, 403),
 ]
 
 
 # --- the app's form classes ----------------------------------------------------------------------
 
-APP_PACKAGES = ("auth", "challenges", "core")
+APP_PACKAGES = ("auth", "challenges", "core", "pilots")
 
 
 def app_form_classes() -> list[type]:

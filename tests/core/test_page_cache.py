@@ -17,6 +17,7 @@ NEVER_ON_PUBLIC_PAGES = {
     "users", "user_tokens", "invitations", "memberships", "audit_entries", "outbox_messages", "outbox_fanouts",
     "accessibility_feedback", "site_settings", "data_versions", "challenge_follows", "subscriptions",
     "criteria_templates", "rfi_questions", "rfi_responses", "notification_preferences", "digest_items",
+    "proposals", "proposal_versions",  # a company's proposal is read by its company and the city's staff only
 }
 
 
