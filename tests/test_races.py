@@ -174,7 +174,11 @@ def test_simultaneous_registrations_of_one_company_make_one_account(live_server,
     db.session.commit()
     answers = crowd(live_server, [Call("POST", "/register", registration_form())] * 4)
     assert_all_answered(answers)
-    assert sorted(a.status for a in answers) == [302, 400, 400, 400]
+    # One wins with a redirect. A request that loses the race on the database is a 400 with the field's message;
+    # one that arrives after the winner committed gets the redirect a known address always gets (its owner is
+    # emailed instead: registration never tells whether an address has an account).
+    statuses = sorted(a.status for a in answers)
+    assert statuses[0] == 302 and set(statuses) <= {302, 400}
     for answer in answers:
         if answer.status == 400:
             assert 'id="email-error"' in answer.body or 'id="business_id-error"' in answer.body
