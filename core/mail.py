@@ -15,6 +15,7 @@ costs the same for one recipient as for ten thousand (`fan_out()`,
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -157,6 +158,18 @@ def _settle(message_id: int, **values: Any) -> None:
     db.session.commit()
 
 
+def calendar_content_type(ics: str) -> str:
+    """The attachment's content type, naming the calendar's METHOD (REQUEST, CANCEL) as mail clients expect.
+
+    Outlook and Gmail offer "add to calendar" (or remove it) only when the part says its method (RFC 6047).
+    """
+    found = _METHOD.search(ics)
+    return "text/calendar; charset=utf-8" + (f"; method={found.group(1).upper()}" if found else "")
+
+
+_METHOD = re.compile(r"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
+
+
 class _SmtpSession:
     """One SMTP connection for a delivery job's messages, opened at the first and again after a failure.
 
@@ -176,7 +189,7 @@ class _SmtpSession:
         email = Message(subject=single_line(message.subject, SUBJECT_LENGTH), recipients=[message.recipient],
                         body=message.body_text, html=message.body_html)
         if message.ics:
-            email.attach("invite.ics", "text/calendar; charset=utf-8", message.ics.encode())
+            email.attach("invite.ics", calendar_content_type(message.ics), message.ics.encode())
         try:
             self.connection.send(email)
         except Exception:

@@ -33,6 +33,7 @@ def _invitation(message):
     (attachment,) = message.attachments
     assert attachment.filename == "invite.ics" and attachment.content_type.startswith("text/calendar")
     calendar = Calendar.from_ical(attachment.data)
+    assert attachment.content_type.endswith(f"; method={calendar['METHOD']}")  # clients offer to add or remove it
     (entry,) = calendar.walk("VEVENT")
     return calendar, entry
 
