@@ -186,11 +186,20 @@ class AxeCheckedPage:
         return getattr(self._page, name)
 
 
+PHONE = {"width": 375, "height": 740}  # a phone's screen, for the narrow-layout tests
+
+
 @contextmanager
-def checked_page(browser, live_server: LiveServer, locale: str) -> Iterator[AxeCheckedPage]:
-    """A new browser page on the live server in a browser speaking locale; every page visited must pass axe."""
-    context = browser.new_context(base_url=live_server.url, locale=locale)
+def checked_page(browser, live_server: LiveServer, locale: str, *, viewport: dict[str, int] | None = None,
+                 cookie: str | None = None) -> Iterator[AxeCheckedPage]:
+    """A new browser page on the live server in a browser speaking locale (at viewport, logged in by a
+    "name=value" session cookie when given); every page visited must pass axe."""
+    context = browser.new_context(base_url=live_server.url, locale=locale,
+                                  **({"viewport": viewport} if viewport else {}))
     context.set_default_timeout(10_000)
+    if cookie:
+        name, value = cookie.split("=", 1)
+        context.add_cookies([{"name": name, "value": value, "url": live_server.url}])
     checked = AxeCheckedPage(context.new_page())
     try:
         yield checked

@@ -2,8 +2,6 @@
 and the page itself never scrolls sideways; a wide table scrolls inside its own box."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -11,26 +9,14 @@ import pytest
 from challenges.models import Criterion, EventRegistration, Question
 from core.extensions import db
 from tests.factories import add_event, add_slot, build_dialogue_world, make_user
-from tests.live import AxeCheckedPage, session_cookie
+from tests.live import PHONE, checked_page, session_cookie
 
-PHONE = {"width": 375, "height": 740}
 BROWSER_LOCALES = {"fi": "fi-FI", "sv": "sv-SE"}
 
 
-@contextmanager
-def phone_page(browser, live_server, language: str, cookie: str | None = None) -> Iterator[AxeCheckedPage]:
+def phone_page(browser, live_server, language: str, cookie: str | None = None):
     """A phone-sized page in language, logged in by cookie when given; every page visited must pass axe."""
-    context = browser.new_context(base_url=live_server.url, locale=BROWSER_LOCALES[language], viewport=PHONE)
-    context.set_default_timeout(10_000)
-    if cookie:
-        name, value = cookie.split("=", 1)
-        context.add_cookies([{"name": name, "value": value, "url": live_server.url}])
-    checked = AxeCheckedPage(context.new_page())
-    try:
-        yield checked
-        checked.check_accessibility()
-    finally:
-        context.close()
+    return checked_page(browser, live_server, BROWSER_LOCALES[language], viewport=PHONE, cookie=cookie)
 
 
 def _world(live_server, language: str) -> dict[str, Any]:

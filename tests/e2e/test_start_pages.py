@@ -17,7 +17,7 @@ from challenges import demo as challenges_demo
 from core.extensions import db
 from core.settings import DEMO_MARKER, set_setting
 from tests.factories import app_config, empty_tables
-from tests.live import AxeCheckedPage, LiveServer, checked_page
+from tests.live import PHONE, LiveServer, checked_page
 
 BROWSER_LOCALES = {"fi": "fi-FI", "sv": "sv-SE"}
 # The start page's headings (panel key: Finnish, Swedish) and other words the tests look for.
@@ -180,11 +180,8 @@ def test_start_page_evaluator_is_told_what_will_appear(start_page, demo_server, 
 
 @LANGUAGES
 def test_start_page_at_phone_width_opens_the_menu_without_javascript(browser, demo_server, language):
-    context = browser.new_context(base_url=demo_server.url, locale=BROWSER_LOCALES[language],
-                                  viewport={"width": 375, "height": 740})
-    context.set_default_timeout(10_000)
-    try:
-        page = AxeCheckedPage(context.new_page())  # Kokeilu's pages load no script: the menu is plain HTML
+    # Kokeilu's pages load no script: the menu is plain HTML
+    with checked_page(browser, demo_server, BROWSER_LOCALES[language], viewport=PHONE) as page:
         speaks(demo_server, "company@example.com", language)
         page.goto("/login")
         page.locator("input[name=email]").fill("company@example.com")
@@ -198,5 +195,3 @@ def test_start_page_at_phone_width_opens_the_menu_without_javascript(browser, de
         page.keyboard.press("Enter")  # a <details> opens from the keyboard
         assert page.locator("header nav a[href='/start']").is_visible()
         page.check_accessibility()
-    finally:
-        context.close()
