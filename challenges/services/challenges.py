@@ -128,13 +128,17 @@ def clean(value: Any) -> Any:
     return value
 
 
+# Said by the service (409) and by the edit pages (403), which refuse before showing a form.
+AWAITING_APPROVAL_REFUSAL = _l("The challenge is awaiting approval, so it cannot be edited. To change it, "
+                               "return it to draft first; it then needs approval again.")
+
+
 def require_editable(challenge: Challenge) -> None:
     """Refuse (409) a change to a challenge whose state is not editable, saying what to do instead."""
     if challenge.state in EDITABLE_STATES:
         return
     if challenge.state == ChallengeState.AWAITING_APPROVAL.value:
-        raise Conflict(_("The challenge is awaiting approval, so it cannot be edited. To change it, "
-                         "return it to draft first; it then needs approval again."))
+        raise Conflict(str(AWAITING_APPROVAL_REFUSAL))
     raise Conflict(_("The challenge can no longer be edited in its current state."))
 
 

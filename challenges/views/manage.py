@@ -92,8 +92,7 @@ def _editable_challenge(challenge_id: int) -> Challenge:
     """
     challenge = _staff_challenge_or_404(challenge_id)
     if challenge.state == ChallengeState.AWAITING_APPROVAL.value:
-        abort(403, description=_("The challenge is awaiting approval, so it cannot be edited. To change it, "
-                                 "return it to draft first; it then needs approval again."))
+        abort(403, description=str(services.AWAITING_APPROVAL_REFUSAL))
     ensure(can_edit(current_user, challenge))
     return challenge
 
